@@ -1,0 +1,1 @@
+"""basketball-assets: basketball game videos to a Gemini tuning dataset, as Dagster assets."""

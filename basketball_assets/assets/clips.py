@@ -1,0 +1,261 @@
+"""``game_clips``: one mp4 per play per angle, cut from the game's half videos with ffmpeg."""
+
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    DataVersion,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from basketball_assets.assets.plays import game_plays
+from basketball_assets.assets.policies import GAMES_GROUP, TRANSIENT_RETRY
+from basketball_assets.core.clips import HalfVideo, HalfVideoOrError, PlannedClip, halves_needed, plan_angle, plays_for_angle
+from basketball_assets.core.fingerprint import stable_hash
+from basketball_assets.core.layout import clips_manifest_key, clips_prefix, plays_snapshot_key, video_key
+from basketball_assets.core.plays import CAMERA_ANGLES, Play, Rejection
+from basketball_assets.core.report import markdown_table, rejections_table
+from basketball_assets.core.validation import PlaysReview, review_from_dict
+from basketball_assets.partitions import games_partitions
+from basketball_assets.resources.storage import SourceVideo, Storage, VideoNotFound
+from basketball_assets.resources.video import ClipCutFailed, ClipEncoder, VideoUnreadable
+
+#: Seconds between progress lines in the run log while clips are being cut.
+PROGRESS_EVERY_S = 10.0
+
+
+@dataclass
+class ClipsOutcome:
+    """What happened to a game's clips in one materialization."""
+
+    clips: list[PlannedClip] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    cut: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def to_manifest(self, game_id: str, encoding: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "game_id": game_id,
+            "encoding": encoding,
+            "clips": [clip.to_dict() for clip in self.clips],
+            "rejections": [rejection.to_dict() for rejection in self.rejections],
+        }
+
+
+def read_game_plays(storage: Storage, game_id: str) -> PlaysReview:
+    """The plays snapshot ``game_plays`` stored for this game."""
+    snapshot = storage.read_json(plays_snapshot_key(game_id))
+    if snapshot is None:
+        raise Failure(
+            f"game {game_id}: no plays snapshot at {storage.uri(plays_snapshot_key(game_id))}; "
+            "materialize game_plays for this game first",
+            allow_retries=False,
+        )
+    return review_from_dict(snapshot)
+
+
+def read_game_clips(storage: Storage, game_id: str) -> tuple[list[PlannedClip], list[Rejection]]:
+    """The clips and rejections ``game_clips`` recorded for this game."""
+    manifest = storage.read_json(clips_manifest_key(game_id))
+    if manifest is None:
+        raise Failure(
+            f"game {game_id}: no clips manifest at {storage.uri(clips_manifest_key(game_id))}; "
+            "materialize game_clips for this game first",
+            allow_retries=False,
+        )
+    return (
+        [PlannedClip.from_dict(clip) for clip in manifest["clips"]],
+        [Rejection.from_dict(rejection) for rejection in manifest["rejections"]],
+    )
+
+
+@asset(
+    partitions_def=games_partitions,
+    deps=[game_plays],
+    group_name=GAMES_GROUP,
+    kinds={"ffmpeg"},
+    code_version="1",
+    pool="ffmpeg",
+    retry_policy=TRANSIENT_RETRY,
+    check_specs=[
+        AssetCheckSpec(
+            "no_rejected_plays",
+            asset="game_clips",
+            description="Every play of the game got its clips; fails with a table of rejected plays and reasons.",
+        )
+    ],
+)
+def game_clips(context: AssetExecutionContext, storage: Storage, video: ClipEncoder) -> MaterializeResult:
+    """The game's clips: one H.264 mp4 per play per angle, at
+    `games/{game_id}/clips/{play_id}_{angle}.mp4` in the training bucket.
+
+    Each clip is cut frame-accurately from the half video that holds the play (input
+    seeking plus re-encode). A clip whose stored fingerprint (play, span, source video,
+    encoding settings) matches is not cut again, so an edited play re-cuts only its own
+    clips. Plays that cannot be cut (span outside the video, a missing or corrupt video)
+    are rejected with a reason, reported by the `no_rejected_plays` check; the other
+    plays go on. The list of clips is kept at `pipeline-state/games/{game_id}/clips.json`.
+    """
+    game_id = context.partition_key
+    review = read_game_plays(storage, game_id)
+    encoding = video.encoding()
+
+    outcome = ClipsOutcome(rejections=list(review.rejections))
+    sources: dict[str, SourceVideo] = {}
+    halves: dict[str, HalfVideo] = {}
+    for angle in CAMERA_ANGLES:
+        plays = plays_for_angle(review.plays, angle)
+        if not plays:
+            continue
+        angle_halves = read_halves(context, storage, video, game_id, angle, plays, sources)
+        halves.update({v.key: v for v in angle_halves.values() if isinstance(v, HalfVideo)})
+        clips, rejections = plan_angle(game_id, angle, plays, angle_halves, encoding)
+        outcome.clips += clips
+        outcome.rejections += rejections
+
+    cut_missing_clips(context, storage, video, outcome, sources, halves)
+    for rejection in outcome.rejections:
+        context.log.warning(f"game {game_id}: play {rejection.play_id} ({rejection.angle}) rejected: {rejection.reason}")
+
+    manifest = outcome.to_manifest(game_id, encoding)
+    storage.put_json(clips_manifest_key(game_id), manifest)
+    context.log.info(
+        f"game {game_id}: {len(outcome.clips)} clips ({len(outcome.cut)} cut, {len(outcome.skipped)} unchanged), "
+        f"{len(outcome.rejections)} rejected"
+    )
+    return MaterializeResult(
+        metadata=clips_metadata(storage, game_id, outcome),
+        data_version=DataVersion(stable_hash(manifest)),
+        check_results=[rejected_plays_check(outcome.rejections)],
+    )
+
+
+def read_halves(
+    context: AssetExecutionContext,
+    storage: Storage,
+    video: ClipEncoder,
+    game_id: str,
+    angle: str,
+    plays: list[Play],
+    sources: dict[str, SourceVideo],
+) -> dict[int, HalfVideoOrError]:
+    """Fetch and probe the halves of one angle that the plays need, and only those."""
+
+    def read(half: int) -> HalfVideoOrError:
+        key = video_key(game_id, angle, half)
+        try:
+            source = storage.fetch_video(key)
+            probe = video.probe(source.path)
+        except (VideoNotFound, VideoUnreadable) as error:
+            reason = f"{angle} half {half} video {storage.video_uri(key)} cannot be read: {error}"
+            context.log.error(f"game {game_id}: {reason}; the plays that need it are rejected")
+            return reason
+        sources[key] = source
+        context.log.info(f"game {game_id}: {key} is {probe.duration:.2f} s, {probe.width}x{probe.height}")
+        return HalfVideo(key=key, duration=probe.duration, identity=source.identity, has_audio=probe.has_audio)
+
+    halves: dict[int, HalfVideoOrError] = {}
+    for half in sorted(halves_needed(plays, None)):
+        halves[half] = read(half)
+    half1 = halves.get(1)
+    if 2 not in halves and 2 in halves_needed(plays, half1.duration if isinstance(half1, HalfVideo) else None):
+        halves[2] = read(2)
+    return halves
+
+
+def cut_missing_clips(
+    context: AssetExecutionContext,
+    storage: Storage,
+    video: ClipEncoder,
+    outcome: ClipsOutcome,
+    sources: dict[str, SourceVideo],
+    halves: dict[str, HalfVideo],
+) -> None:
+    """Cut every planned clip whose stored fingerprint differs; failed cuts become rejections."""
+    kept: list[PlannedClip] = []
+    total = len(outcome.clips)
+    started = last_report = time.monotonic()
+    for done, clip in enumerate(outcome.clips, start=1):
+        stored = storage.metadata(clip.key)
+        if stored is not None and stored.get("fingerprint") == clip.fingerprint:
+            outcome.skipped.append(clip.key)
+            kept.append(clip)
+            continue
+        try:
+            cut_clip(storage, video, clip, sources[clip.video_key], halves[clip.video_key])
+        except ClipCutFailed as error:
+            outcome.rejections.append(Rejection(clip.play_id, clip.angle, str(error)))
+            continue
+        outcome.cut.append(clip.key)
+        kept.append(clip)
+        if time.monotonic() - last_report >= PROGRESS_EVERY_S or done == total:
+            last_report = time.monotonic()
+            context.log.info(
+                f"clips: {done}/{total} done ({len(outcome.cut)} cut, {len(outcome.skipped)} unchanged) "
+                f"in {last_report - started:.0f} s"
+            )
+    outcome.clips = kept
+
+
+def cut_clip(storage: Storage, video: ClipEncoder, clip: PlannedClip, source: SourceVideo, half: HalfVideo) -> None:
+    """Cut one clip into a scratch file, check its probed duration, then store it whole."""
+    with storage.scratch_dir() as folder:
+        path = folder / Path(clip.key).name
+        video.cut_clip(source.path, clip.video_start, clip.video_end, path, with_audio=half.has_audio)
+        try:
+            probe = video.probe(path)
+        except VideoUnreadable as error:
+            raise ClipCutFailed(f"ffmpeg wrote an unreadable clip from {source.key}: {error}") from error
+        # A truncated source makes ffmpeg stop early without an error: catch it here.
+        if abs(probe.duration - clip.duration) > probe.frame_duration + 1e-3:
+            raise ClipCutFailed(
+                f"clip from {source.key} came out {probe.duration:.3f} s long instead of {clip.duration:.3f} s: "
+                "the video may be truncated or corrupt there"
+            )
+        storage.put_file(clip.key, path, metadata={"fingerprint": clip.fingerprint, "play_id": clip.play_id, "angle": clip.angle})
+
+
+def rejected_plays_check(rejections: list[Rejection]) -> AssetCheckResult:
+    return AssetCheckResult(
+        check_name="no_rejected_plays",
+        passed=not rejections,
+        severity=AssetCheckSeverity.WARN,
+        description=f"{len(rejections)} rejected play clips" if rejections else "every play got its clips",
+        metadata={
+            "rejected": len(rejections),
+            "rejections": MetadataValue.md(rejections_table(rejections) if rejections else "none"),
+        },
+    )
+
+
+def clips_metadata(storage: Storage, game_id: str, outcome: ClipsOutcome) -> dict[str, Any]:
+    cut = set(outcome.cut)
+    return {
+        "clips": len(outcome.clips),
+        "cut": len(outcome.cut),
+        "skipped_unchanged": len(outcome.skipped),
+        "rejected": len(outcome.rejections),
+        "clip_seconds": round(sum(clip.duration for clip in outcome.clips), 3),
+        "bytes": sum(storage.size(clip.key) for clip in outcome.clips),
+        "clips_folder": MetadataValue.url(storage.uri(clips_prefix(game_id))),
+        "preview": MetadataValue.md(
+            markdown_table(
+                ["play", "angle", "half", "span in video (s)", "status"],
+                (
+                    (c.play_id, c.angle, c.half, f"{c.video_start:.2f}-{c.video_end:.2f}", "cut" if c.key in cut else "unchanged")
+                    for c in outcome.clips
+                ),
+                limit=25,
+            )
+        ),
+    }

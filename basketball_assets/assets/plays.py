@@ -1,0 +1,73 @@
+"""``game_plays``: one game's rows of the ``plays`` table, validated and snapshotted."""
+
+
+from collections import Counter
+
+from dagster import AssetExecutionContext, DataVersion, Failure, MaterializeResult, MetadataValue, asset
+
+from basketball_assets.assets.policies import GAMES_GROUP, TRANSIENT_RETRY
+from basketball_assets.core.fingerprint import stable_hash
+from basketball_assets.core.layout import plays_snapshot_key
+from basketball_assets.core.report import markdown_table, rejections_table
+from basketball_assets.core.validation import review_plays, review_to_dict
+from basketball_assets.partitions import games_partitions
+from basketball_assets.resources.plays import PlaysSource
+from basketball_assets.resources.storage import Storage
+
+
+@asset(
+    partitions_def=games_partitions,
+    group_name=GAMES_GROUP,
+    kinds={"supabase", "python"},
+    code_version="1",
+    retry_policy=TRANSIENT_RETRY,
+)
+def game_plays(context: AssetExecutionContext, plays_source: PlaysSource, storage: Storage) -> MaterializeResult:
+    """The game's plays, read from the `plays` table and validated.
+
+    Rows with a bad span, an unknown angle or an empty description are rejected with a
+    reason; duplicate ids keep the row written last. The accepted plays and rejections
+    are stored as a snapshot at `pipeline-state/games/{game_id}/plays.json` in the
+    training bucket, which the later steps read. The data version is a hash of the
+    snapshot, so a game is stale downstream exactly when its plays changed.
+    """
+    game_id = context.partition_key
+    rows = plays_source.game_rows(game_id)
+    if not rows:
+        raise Failure(
+            f"game {game_id} has no plays in {plays_source.describe()}: check the game id, "
+            "or remove the partition if the game was deleted",
+            allow_retries=False,
+        )
+    review = review_plays(rows)
+    for note in review.duplicates:
+        context.log.warning(f"game {game_id}: duplicate {note}")
+    for rejection in review.rejections:
+        context.log.warning(f"game {game_id}: play {rejection.play_id} rejected: {rejection.reason}")
+
+    snapshot = review_to_dict(game_id, review)
+    key = plays_snapshot_key(game_id)
+    storage.put_json(key, snapshot)
+    context.log.info(f"game {game_id}: {len(review.plays)} plays accepted, {len(review.rejections)} rejected")
+
+    angles = Counter(play.angle for play in review.plays)
+    return MaterializeResult(
+        metadata={
+            "plays": len(review.plays),
+            "rows_read": len(rows),
+            "rejected": len(review.rejections),
+            "duplicate_ids": len(review.duplicates),
+            "plays_by_angle": dict(sorted(angles.items())),
+            "snapshot": MetadataValue.url(storage.uri(key)),
+            "source": plays_source.describe(),
+            "preview": MetadataValue.md(
+                markdown_table(
+                    ["play", "start", "end", "half", "angle", "description"],
+                    ((p.id, p.start_time, p.end_time, p.half or "", p.angle, p.description[:80]) for p in review.plays),
+                    limit=20,
+                )
+            ),
+            "rejections": MetadataValue.md(rejections_table(review.rejections) if review.rejections else "none"),
+        },
+        data_version=DataVersion(stable_hash(snapshot)),
+    )

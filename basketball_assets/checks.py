@@ -1,0 +1,84 @@
+"""Asset checks on the combined dataset: what must hold before anyone tunes on it.
+
+The per-game checks run inside the game steps (``check_specs``), since they judge
+what that step just wrote.""" 
+
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+
+from dagster import AssetCheckExecutionContext, AssetCheckResult, MetadataValue, asset_check
+
+from basketball_assets.assets.dataset import combined_dataset, read_combined_dataset
+from basketball_assets.core.dataset import SPLITS
+from basketball_assets.core.examples import example_file_uri
+from basketball_assets.partitions import games_partitions
+from basketball_assets.resources.storage import Storage
+
+#: Play ids listed in a check's metadata before the rest are only counted.
+SHOWN_PROBLEMS = 50
+
+
+def combined_lines(storage: Storage, split: str) -> Iterator[str]:
+    manifest = read_combined_dataset(storage)
+    if manifest is not None:
+        yield from storage.iter_lines(manifest["files"][split])
+
+
+@asset_check(asset=combined_dataset, blocking=True)
+def splits_are_disjoint(storage: Storage) -> AssetCheckResult:
+    """No play has examples in both training and validation (no leakage)."""
+    plays_by_split: dict[str, set[str]] = defaultdict(set)
+    for split in SPLITS:
+        for line in combined_lines(storage, split):
+            plays_by_split[split].add(play_of_uri(example_file_uri(json.loads(line))))
+    both = sorted(plays_by_split["training"] & plays_by_split["validation"])
+    return AssetCheckResult(
+        passed=not both,
+        metadata={
+            "training_plays": len(plays_by_split["training"]),
+            "validation_plays": len(plays_by_split["validation"]),
+            "plays_in_both": MetadataValue.json(both[:SHOWN_PROBLEMS]),
+        },
+    )
+
+
+@asset_check(asset=combined_dataset, blocking=True)
+def no_duplicate_examples(storage: Storage) -> AssetCheckResult:
+    """No line appears twice in a combined file; reports the examples per split."""
+    counts, duplicates = {}, {}
+    for split in SPLITS:
+        seen: set[bytes] = set()
+        counts[split], duplicates[split] = 0, 0
+        for line in combined_lines(storage, split):
+            counts[split] += 1
+            digest = hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
+            duplicates[split] += digest in seen
+            seen.add(digest)
+    return AssetCheckResult(
+        passed=not any(duplicates.values()) and counts.get("training", 0) > 0,
+        metadata={
+            "training_examples": counts["training"],
+            "validation_examples": counts["validation"],
+            "duplicate_lines": sum(duplicates.values()),
+        },
+    )
+
+
+@asset_check(asset=combined_dataset)
+def every_game_present(context: AssetCheckExecutionContext, storage: Storage) -> AssetCheckResult:
+    """Every game partition contributed to the combined dataset."""
+    games = set(context.instance.get_dynamic_partitions(games_partitions.name))
+    manifest = read_combined_dataset(storage) or {"games": []}
+    absent = sorted(games - set(manifest["games"]))
+    return AssetCheckResult(
+        passed=not absent,
+        metadata={"games": len(games), "games_included": len(manifest["games"]), "games_absent": MetadataValue.json(absent)},
+    )
+
+
+def play_of_uri(uri: str) -> str:
+    """The play id in a clip URI `.../clips/{play_id}_{angle}.mp4`."""
+    return uri.rsplit("/", 1)[-1].rsplit("_", 1)[0]

@@ -1,0 +1,6 @@
+"""Pure pipeline logic: no I/O, no Dagster, no ffmpeg.
+
+Everything here is a decision the pipeline makes about plays, time spans, splits and
+training examples. Keeping it pure lets the rules of ``shared/spec/pipeline.md`` be
+unit-tested in milliseconds.
+"""

@@ -1,0 +1,150 @@
+"""Row-level validation of plays: which rows become plays, which are rejected and why.
+
+Angle-level reasons (a span that crosses one angle's half boundary, a missing video)
+are decided later, in :mod:`basketball_assets.core.timeline`, once the videos are probed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from basketball_assets.core.plays import PLAY_ANGLES, WHOLE_PLAY, Play, Rejection
+
+
+@dataclass
+class PlaysReview:
+    """The outcome of validating one game's rows."""
+
+    plays: list[Play] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    #: Human-readable notes on duplicate ids (the row written last is kept).
+    duplicates: list[str] = field(default_factory=list)
+
+
+def written_at(row: Mapping[str, Any]) -> datetime:
+    """When a row was last written: ``updated_at`` when present, else ``created_at``."""
+    for column in ("updated_at", "created_at"):
+        parsed = parse_timestamp(row.get(column))
+        if parsed is not None:
+            return parsed
+    return datetime.min.replace(tzinfo=timezone.utc)
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """Parse a timestamptz as Supabase or SQLite return it; naive values are taken as UTC."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value).replace(" ", "T", 1))
+        except ValueError:
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _as_seconds(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if math.isfinite(seconds) else None
+
+
+def row_problem(row: Mapping[str, Any]) -> str | None:
+    """The reason a row cannot become a play, or ``None`` when it can."""
+    start, end = _as_seconds(row.get("start_time")), _as_seconds(row.get("end_time"))
+    if start is None or end is None:
+        return f"start_time/end_time must be numbers of seconds (got {row.get('start_time')!r}, {row.get('end_time')!r})"
+    if start < 0 or end < 0:
+        return f"negative time (start {start:g} s, end {end:g} s)"
+    if end <= start:
+        return f"end_time {end:g} s is not after start_time {start:g} s"
+    if row.get("angle") not in PLAY_ANGLES:
+        return f"unknown angle {row.get('angle')!r}: expected one of {', '.join(PLAY_ANGLES)}"
+    if not str(row.get("description") or "").strip():
+        return "empty description: there is nothing for the model to learn"
+    half = row.get("half")
+    if half is not None and half not in (1, 2):
+        return f"half must be 1, 2 or empty (got {half!r})"
+    return None
+
+
+def to_play(row: Mapping[str, Any]) -> Play:
+    """Build a :class:`Play` from a row that :func:`row_problem` accepted."""
+    half = row.get("half")
+    return Play(
+        id=str(row["id"]),
+        game_id=str(row["game_id"]),
+        start_time=float(row["start_time"]),
+        end_time=float(row["end_time"]),
+        angle=str(row["angle"]),
+        description=str(row["description"]).strip(),
+        created_at=_text_or_none(row.get("created_at")),
+        half=int(half) if half is not None else None,
+        updated_at=_text_or_none(row.get("updated_at")),
+    )
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def latest_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[list[Mapping[str, Any]], list[str]]:
+    """One row per id, the one written last; plus a note for every duplicate dropped."""
+    by_id: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        by_id.setdefault(str(row.get("id")), []).append(row)
+    kept, notes = [], []
+    for play_id in sorted(by_id):
+        versions = by_id[play_id]
+        # Stable: among rows written at the same instant, the later one in the input wins.
+        newest = max(enumerate(versions), key=lambda pair: (written_at(pair[1]), pair[0]))[1]
+        kept.append(newest)
+        if len(versions) > 1:
+            notes.append(
+                f"play {play_id}: {len(versions)} rows share this id; kept the one written at "
+                f"{newest.get('updated_at') or newest.get('created_at')}"
+            )
+    return kept, notes
+
+
+def review_plays(rows: Iterable[Mapping[str, Any]]) -> PlaysReview:
+    """Validate one game's rows: dedupe ids, then accept or reject each row with a reason."""
+    review = PlaysReview()
+    kept, review.duplicates = latest_rows(rows)
+    for row in kept:
+        problem = row_problem(row)
+        if problem is None:
+            review.plays.append(to_play(row))
+        else:
+            review.rejections.append(Rejection(str(row.get("id")), WHOLE_PLAY, problem))
+    review.plays.sort(key=lambda play: play.id)
+    return review
+
+
+def review_to_dict(game_id: str, review: PlaysReview) -> dict[str, Any]:
+    """The plays snapshot that ``game_plays`` stores and later steps read."""
+    return {
+        "game_id": game_id,
+        "plays": [play.to_dict() for play in review.plays],
+        "rejections": [rejection.to_dict() for rejection in review.rejections],
+        "duplicates": list(review.duplicates),
+    }
+
+
+def review_from_dict(data: Mapping[str, Any]) -> PlaysReview:
+    return PlaysReview(
+        plays=[Play.from_dict(play) for play in data["plays"]],
+        rejections=[Rejection.from_dict(rejection) for rejection in data["rejections"]],
+        duplicates=list(data.get("duplicates", [])),
+    )

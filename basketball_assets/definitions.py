@@ -1,0 +1,17 @@
+"""The one ``Definitions`` object: assets, checks, sensors and resources for this environment."""
+
+from dagster import Definitions, load_asset_checks_from_modules
+
+from basketball_assets import checks
+from basketball_assets.assets.clips import game_clips
+from basketball_assets.assets.dataset import combined_dataset
+from basketball_assets.assets.plays import game_plays
+from basketball_assets.assets.training_data import game_training_data
+from basketball_assets.assets.tuning import tuned_model
+from basketball_assets.resources import resources_from_environment
+
+defs = Definitions(
+    assets=[game_plays, game_clips, game_training_data, combined_dataset, tuned_model],
+    asset_checks=load_asset_checks_from_modules([checks]),
+    resources=resources_from_environment(),
+)

@@ -1,0 +1,33 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="basketball_assets",
+    version="0.1.0",
+    description="Basketball game videos to a Gemini tuning dataset and a tuned model, as Dagster assets.",
+    packages=find_packages(exclude=["basketball_assets_tests*", "benchmarks*"]),
+    python_requires=">=3.11,<3.13",
+    install_requires=[
+        # dagster-gcp 0.29.N requires dagster 1.13.N exactly; 1.13.27 is the newest
+        # consistent pair (with dagster 1.13.28 pip falls back to a 2021 dagster-gcp).
+        "dagster==1.13.27",
+        "dagster-webserver==1.13.27",
+        "dagster-gcp==0.29.27",
+        # dagster-postgres breaks on NOTIFY with SQLAlchemy 2.1.
+        "sqlalchemy>=2.0,<2.1",
+        "google-cloud-aiplatform>=1.70,<3",
+        "supabase>=2.10,<3",
+        "ffmpeg-python>=0.2,<0.3",
+        # Ships an ffmpeg binary with libx264 and aac, so nothing is installed by hand.
+        "imageio-ffmpeg>=0.6,<0.9",
+        # FFmpeg's libraries for probing (imageio-ffmpeg has no ffprobe).
+        "av>=14,<20",
+    ],
+    extras_require={
+        "dev": [
+            "pytest>=8,<10",
+            "pytest-timeout>=2.3,<3",
+            "hypothesis>=6.100,<7",
+            "numpy>=1.26,<3",
+        ],
+    },
+)
