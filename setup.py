@@ -28,6 +28,10 @@ setup(
             "pytest-timeout>=2.3,<3",
             "hypothesis>=6.100,<7",
             "numpy>=1.26,<3",
+            # The real PostgreSQL (16, binaries in the wheel) that the Supabase tests start,
+            # and the driver that loads it (the same one dagster-postgres uses).
+            "pgserver>=0.1.4,<0.2",
+            "psycopg2-binary>=2.9.9,<3",
         ],
     },
 )
