@@ -72,7 +72,8 @@ def row_problem(row: Mapping[str, Any]) -> str | None:
     if not str(row.get("description") or "").strip():
         return "empty description: there is nothing for the model to learn"
     half = row.get("half")
-    if half is not None and half not in (1, 2):
+    # ``True == 1`` in Python, so a boolean would pass the membership test as half 1.
+    if half is not None and (isinstance(half, bool) or half not in (1, 2)):
         return f"half must be 1, 2 or empty (got {half!r})"
     return None
 
