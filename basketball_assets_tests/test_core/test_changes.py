@@ -1,0 +1,141 @@
+"""The plays sensor's decisions: which rows are new, the next cursor, a game's data version."""
+
+from datetime import datetime, timedelta, timezone
+
+from basketball_assets.core.changes import (
+    PlaysCursor,
+    changed_versions,
+    detect_changes,
+    plays_data_version,
+    poll_since,
+    read_whole_table,
+    rows_by_game,
+)
+
+T0 = datetime(2026, 11, 26, 12, 0, 0, tzinfo=timezone.utc)
+OVERLAP = timedelta(minutes=5)
+
+
+def row(play: str, game: str = "game-a", at: datetime = T0, updated: datetime | None = None, **values):
+    return {
+        "id": play,
+        "game_id": game,
+        "start_time": 1.0,
+        "end_time": 4.0,
+        "angle": "broadcast",
+        "description": "Corner three.",
+        "created_at": at.isoformat(),
+        "half": None,
+        "updated_at": updated.isoformat() if updated else None,
+        **values,
+    }
+
+
+def test_first_poll_reads_the_whole_table_and_every_row_is_new():
+    rows = [row("p1"), row("p2", game="game-b", at=T0 + timedelta(seconds=3))]
+    assert poll_since(PlaysCursor(), OVERLAP) is None
+    changes = detect_changes(rows, PlaysCursor(), OVERLAP)
+    assert changes.games == ["game-a", "game-b"]
+    assert changes.cursor.high_water == T0 + timedelta(seconds=3)
+
+
+def test_rows_read_again_in_the_overlap_window_are_not_new():
+    rows = [row("p1"), row("p2", at=T0 + timedelta(seconds=3))]
+    first = detect_changes(rows, PlaysCursor(), OVERLAP)
+    again = detect_changes(rows, first.cursor, OVERLAP)
+    assert again.new_rows == []
+    assert again.cursor == first.cursor
+
+
+def test_a_row_with_the_same_timestamp_as_the_high_water_mark_is_caught():
+    first = detect_changes([row("p1")], PlaysCursor(), OVERLAP)
+    later = detect_changes([row("p1"), row("p2", game="game-b")], first.cursor, OVERLAP)
+    assert [r["id"] for r in later.new_rows] == ["p2"]
+
+
+def test_a_row_committed_late_with_an_earlier_timestamp_is_caught_inside_the_window():
+    first = detect_changes([row("p1", at=T0)], PlaysCursor(), OVERLAP)
+    late = row("p0", game="game-c", at=T0 - timedelta(minutes=2))
+    changes = detect_changes([late, row("p1", at=T0)], first.cursor, OVERLAP)
+    assert changes.games == ["game-c"]
+    assert changes.cursor.high_water == T0
+
+
+def test_an_edit_is_new_through_its_updated_at():
+    first = detect_changes([row("p1")], PlaysCursor(), OVERLAP)
+    edited = row("p1", updated=T0 + timedelta(hours=1), description="Edited.")
+    changes = detect_changes([edited], first.cursor, OVERLAP)
+    assert changes.games == ["game-a"]
+    assert changes.cursor.high_water == T0 + timedelta(hours=1)
+
+
+def test_an_edit_without_updated_at_is_caught_while_in_the_window():
+    first = detect_changes([row("p1")], PlaysCursor(), OVERLAP)
+    changes = detect_changes([row("p1", description="Edited in place.")], first.cursor, OVERLAP)
+    assert changes.games == ["game-a"]
+
+
+def test_the_seen_marks_keep_only_the_window():
+    rows = [row(f"p{n}", at=T0 + timedelta(minutes=n)) for n in range(20)]
+    changes = detect_changes(rows, PlaysCursor(), OVERLAP)
+    # High-water is minute 19: minutes 14..19 are in its five-minute window.
+    assert len(changes.cursor.seen) == 6
+
+
+def test_poll_since_rounds_down_to_the_second_in_a_text_comparable_form():
+    cursor = PlaysCursor(high_water=datetime(2026, 11, 26, 12, 5, 7, 250000, tzinfo=timezone.utc))
+    since = poll_since(cursor, OVERLAP)
+    assert since == "2026-11-26T12:00:07+00:00"
+    # As text it sorts at or before every timestamp of that second, with or without fractions.
+    assert since <= "2026-11-26T12:00:07+00:00" < "2026-11-26T12:00:07.5+00:00"
+
+
+def test_cursor_survives_json_and_a_broken_cursor_starts_over():
+    cursor = detect_changes([row("p1"), row("p2")], PlaysCursor(), OVERLAP).cursor
+    assert PlaysCursor.from_json(cursor.to_json()) == cursor
+    assert PlaysCursor.from_json("not json") == PlaysCursor()
+    assert PlaysCursor.from_json(None) == PlaysCursor()
+
+
+def test_rows_without_a_game_or_a_readable_time_are_reported_and_skipped():
+    rows = [row("p1"), row("p2", game=""), row("p3", at=T0, created_at="yesterday")]
+    changes = detect_changes(rows, PlaysCursor(), OVERLAP)
+    assert [r["id"] for r in changes.new_rows] == ["p1"]
+    assert len(changes.bad_rows) == 2 and "p2" in changes.bad_rows[0] and "yesterday" in changes.bad_rows[1]
+
+
+def test_thousands_of_rows_in_one_second_are_each_counted_once():
+    rows = [row(f"p{n:05d}", game=f"game-{n % 700:03d}") for n in range(5000)]
+    first = detect_changes(rows, PlaysCursor(), OVERLAP)
+    assert len(first.new_rows) == 5000 and len(first.games) == 700
+    extra = row("p-extra", game="game-new")
+    again = detect_changes([*rows, extra], first.cursor, OVERLAP)
+    assert again.new_rows == [extra]
+    assert len(PlaysCursor.from_json(again.cursor.to_json()).seen) == 5001
+
+
+def test_data_version_ignores_row_order_and_number_and_time_spelling():
+    rows = [row("p1"), row("p2", start_time=2, end_time=5)]
+    respelled = [row("p2", start_time="2.0", end_time=5.0), row("p1", created_at=T0.strftime("%Y-%m-%dT%H:%M:%S.000Z"))]
+    assert plays_data_version(rows) == plays_data_version(respelled)
+
+
+def test_data_version_changes_with_any_play_value():
+    rows = [row("p1"), row("p2")]
+    assert plays_data_version(rows) != plays_data_version([row("p1"), row("p2", description="Other.")])
+    assert plays_data_version(rows) != plays_data_version([row("p1")])
+
+
+def test_only_games_whose_version_differs_are_changed():
+    current = {"game-a": "v2", "game-b": "v1", "game-c": "v1"}
+    assert changed_versions(current, {"game-a": "v1", "game-b": "v1"}) == {"game-a": "v2", "game-c": "v1"}
+
+
+def test_whole_table_read_on_a_fresh_cursor_or_many_games():
+    assert read_whole_table(1, fresh_cursor=True)
+    assert not read_whole_table(3, fresh_cursor=False)
+    assert read_whole_table(51, fresh_cursor=False)
+
+
+def test_rows_by_game_groups():
+    assert {game: len(rows) for game, rows in rows_by_game([row("p1"), row("p2"), row("p3", game="b")]).items()} == {"game-a": 2, "b": 1}
