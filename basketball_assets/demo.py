@@ -30,6 +30,9 @@ from basketball_assets.resources.plays import LocalPlaysDatabase
 from basketball_assets.resources.storage import Storage
 from basketball_assets.resources.video import ffmpeg_executable
 
+#: The run log on the console: progress and rejections, not Dagster's step-by-step DEBUG events.
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
 #: Seeds game ids: the same demo always has the same games, so re-runs skip work.
 DEMO_NAMESPACE = uuid.UUID("6f1d7b52-8a4e-4c1e-9a5e-2b8c2f6d3a10")
 
@@ -167,7 +170,11 @@ def materialize_game(game_id: str) -> tuple[str, bool, str]:
     selection = AssetSelection.assets("game_plays", "game_clips", "game_training_data")
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
-            instance=instance, partition_key=game_id, asset_selection=list(selection.resolve(defs.resolve_asset_graph())), raise_on_error=False
+            run_config=QUIET_LOGS,
+            instance=instance,
+            partition_key=game_id,
+            asset_selection=list(selection.resolve(defs.resolve_asset_graph())),
+            raise_on_error=False,
         )
         clips = [
             event.materialization.metadata
@@ -185,7 +192,9 @@ def materialize_combined() -> bool:
 
     job = defs.resolve_implicit_global_asset_job_def()
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, asset_selection=[AssetKey("combined_dataset")], raise_on_error=False)
+        result = job.execute_in_process(
+            run_config=QUIET_LOGS, instance=instance, asset_selection=[AssetKey("combined_dataset")], raise_on_error=False
+        )
         return result.success
 
 

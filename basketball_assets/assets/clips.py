@@ -20,6 +20,7 @@ from dagster import (
 
 from basketball_assets.assets.plays import game_plays
 from basketball_assets.assets.policies import GAMES_GROUP, TRANSIENT_RETRY
+from basketball_assets.automation import game_step_condition
 from basketball_assets.core.clips import HalfVideo, HalfVideoOrError, PlannedClip, halves_needed, plan_angle, plays_for_angle
 from basketball_assets.core.fingerprint import stable_hash
 from basketball_assets.core.layout import clips_manifest_key, clips_prefix, plays_snapshot_key, video_key
@@ -87,6 +88,7 @@ def read_game_clips(storage: Storage, game_id: str) -> tuple[list[PlannedClip], 
     code_version="1",
     pool="ffmpeg",
     retry_policy=TRANSIENT_RETRY,
+    automation_condition=game_step_condition(),
     check_specs=[
         AssetCheckSpec(
             "no_rejected_plays",
@@ -124,7 +126,8 @@ def game_clips(context: AssetExecutionContext, storage: Storage, video: ClipEnco
         outcome.rejections += rejections
 
     cut_missing_clips(context, storage, video, outcome, sources, halves)
-    for rejection in outcome.rejections:
+    # Row-level rejections were logged by game_plays; these are the ones found here.
+    for rejection in outcome.rejections[len(review.rejections) :]:
         context.log.warning(f"game {game_id}: play {rejection.play_id} ({rejection.angle}) rejected: {rejection.reason}")
 
     manifest = outcome.to_manifest(game_id, encoding)
