@@ -32,6 +32,9 @@ setup(
             # and the driver that loads it (the same one dagster-postgres uses).
             "pgserver>=0.1.4,<0.2",
             "psycopg2-binary>=2.9.9,<3",
+            # The GCS-protocol server the GCS storage tests start on 127.0.0.1 (pure Python;
+            # 2026.7 serves what google-cloud-storage 3.x asks for: custom metadata, ranges).
+            "gcp-storage-emulator>=2026.7,<2027",
         ],
     },
 )
