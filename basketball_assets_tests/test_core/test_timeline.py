@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from basketball_assets.core.timeline import ClipSpan, SpanRejected, half_of, locate
 
 # Property tests check logic, not speed: no per-example deadline on a shared machine.
-properties = settings(deadline=None, max_examples=200)
+properties = settings(deadline=None, max_examples=100)
 
 #: Video durations in seconds: from a tiny test clip to a long half.
 durations = st.floats(min_value=0.5, max_value=4 * 3600, allow_nan=False, allow_infinity=False)

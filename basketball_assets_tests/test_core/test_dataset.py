@@ -1,0 +1,151 @@
+"""A game's examples per split, and the streaming dedupe behind the combined files."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from basketball_assets.core.clips import PlannedClip
+from basketball_assets.core.dataset import SPLITS, game_examples, unique_lines
+from basketball_assets.core.examples import example_file_uri, example_line
+from basketball_assets.core.plays import Play
+from basketball_assets.core.split import split_of
+
+GAME = "game-1"
+# Under the default fraction of 0.2, "00000000-..." lands in validation and "play-0" in training.
+IN_VALIDATION = "00000000-0000-0000-0000-000000000000"
+IN_TRAINING = "play-0"
+
+
+def play(play_id: str, angle: str = "both", description: str | None = None) -> Play:
+    return Play(play_id, GAME, 1.0, 2.0, angle, description or f"Description of {play_id}.")
+
+
+def clip(play_id: str, angle: str) -> PlannedClip:
+    return PlannedClip(
+        play_id=play_id,
+        angle=angle,
+        key=f"games/{GAME}/clips/{play_id}_{angle}.mp4",
+        half=1,
+        video_key=f"Games/{GAME}/{angle.capitalize()}Half1.mp4",
+        video_start=1.0,
+        video_end=2.0,
+        fingerprint="f",
+    )
+
+
+def uri_of(key: str) -> str:
+    return f"gs://uball-training-data/{key}"
+
+
+def test_the_splits_are_training_and_validation():
+    assert SPLITS == ("training", "validation")
+
+
+def test_one_example_per_clip_in_the_plays_split():
+    plays = [play(IN_TRAINING), play(IN_VALIDATION)]
+    clips = [clip(p.id, angle) for p in plays for angle in ("broadcast", "tactical")]
+
+    examples = game_examples(plays, clips, uri_of, 0.2)
+
+    assert examples.count("training") == 2 and examples.count("validation") == 2
+    assert examples.plays == {"training": {IN_TRAINING}, "validation": {IN_VALIDATION}}
+
+
+def test_an_example_is_the_clips_uri_and_the_plays_description():
+    examples = game_examples([play("a", "broadcast", "A steal.")], [clip("a", "broadcast")], uri_of, 0.0)
+
+    assert examples.lines["training"] == [example_line(f"gs://uball-training-data/games/{GAME}/clips/a_broadcast.mp4", "A steal.")]
+
+
+def test_examples_are_in_play_id_then_broadcast_then_tactical_order():
+    plays = [play("b"), play("a")]
+    clips = [clip("b", "tactical"), clip("a", "tactical"), clip("b", "broadcast"), clip("a", "broadcast")]
+
+    examples = game_examples(plays, clips, uri_of, 0.0)
+
+    uris = [example_file_uri(json.loads(line)) for line in examples.lines["training"]]
+    assert [u.rsplit("/", 1)[1] for u in uris] == ["a_broadcast.mp4", "a_tactical.mp4", "b_broadcast.mp4", "b_tactical.mp4"]
+
+
+def test_a_clip_whose_play_is_gone_gets_no_example():
+    examples = game_examples([play("a")], [clip("a", "broadcast"), clip("gone", "broadcast")], uri_of, 0.0)
+
+    assert examples.count("training") == 1
+    assert examples.plays["training"] == {"a"}
+
+
+def test_a_play_without_clips_gets_no_example():
+    examples = game_examples([play("a"), play("rejected")], [clip("a", "broadcast")], uri_of, 0.0)
+
+    assert examples.plays["training"] == {"a"}
+
+
+def test_a_game_without_clips_has_empty_splits():
+    examples = game_examples([play("a")], [], uri_of, 0.2)
+
+    assert examples.lines == {"training": [], "validation": []}
+
+
+@settings(deadline=None)
+@given(
+    ids=st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=15, unique=True),
+    fraction=st.floats(min_value=0.0, max_value=1.0),
+)
+def test_every_play_is_in_exactly_its_own_split(ids, fraction):
+    examples = game_examples([play(i) for i in ids], [clip(i, "broadcast") for i in ids], uri_of, fraction)
+
+    assert examples.plays["training"].isdisjoint(examples.plays["validation"])
+    assert {i: split_of(i, fraction) for i in ids} == {
+        i: split for split in SPLITS for i in examples.plays[split]
+    }
+
+
+# unique_lines: the combined files' dedupe
+
+
+def test_unique_lines_keeps_the_first_of_each_line_in_order():
+    assert list(unique_lines(["b", "a", "b", "c", "a"])) == ["b", "a", "c"]
+
+
+def test_unique_lines_ignores_the_line_ending():
+    assert list(unique_lines(["x\n", "x", "y\n"])) == ["x", "y"]
+
+
+def test_unique_lines_drops_blank_lines():
+    assert list(unique_lines(["a", "", "\n", "   \n", "b"])) == ["a", "b"]
+
+
+def test_unique_lines_streams_without_reading_ahead():
+    endless = (f"line {n % 3}" if n < 10 else f"line {n}" for n in itertools.count())
+
+    assert list(itertools.islice(unique_lines(endless), 5)) == ["line 0", "line 1", "line 2", "line 10", "line 11"]
+
+
+def test_unique_lines_can_share_what_it_has_seen_across_files():
+    seen: set[bytes] = set()
+
+    first = list(unique_lines(["a", "b"], seen))
+    second = list(unique_lines(["b", "c"], seen))
+
+    assert (first, second) == (["a", "b"], ["c"])
+
+
+def test_unique_lines_remembers_fixed_size_digests_not_lines():
+    seen: set[bytes] = set()
+
+    list(unique_lines(["x" * 100_000, "y"], seen))
+
+    assert len(seen) == 2 and all(len(digest) == 16 for digest in seen)
+
+
+@settings(deadline=None)
+# Lines come from UTF-8 files: any character but line breaks and lone surrogates.
+@given(lines=st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), max_size=8), max_size=40))
+def test_unique_lines_is_an_order_keeping_dedupe_of_the_non_blank_lines(lines):
+    expected = list(dict.fromkeys(line for line in lines if line.strip()))
+
+    assert list(unique_lines(line + "\n" for line in lines)) == expected

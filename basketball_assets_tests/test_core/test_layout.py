@@ -1,0 +1,114 @@
+"""Where things live in the buckets: exactly the spec's "Videos" and "Outputs" layouts."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from basketball_assets.core.layout import (
+    STATE_PREFIX,
+    clip_key,
+    clips_manifest_key,
+    clips_prefix,
+    combined_jsonl_key,
+    combined_manifest_key,
+    game_jsonl_key,
+    plays_snapshot_key,
+    training_manifest_key,
+    utc_timestamp,
+    video_key,
+)
+
+GAME = "6f1c2d3e-0000-4000-8000-000000000001"
+PLAY = "9a8b7c6d-0000-4000-8000-000000000002"
+STAMP = "20240301T143005Z"
+
+
+@pytest.mark.parametrize(
+    ("angle", "half", "key"),
+    [
+        ("broadcast", 1, f"Games/{GAME}/BroadcastHalf1.mp4"),
+        ("broadcast", 2, f"Games/{GAME}/BroadcastHalf2.mp4"),
+        ("tactical", 1, f"Games/{GAME}/TacticalHalf1.mp4"),
+        ("tactical", 2, f"Games/{GAME}/TacticalHalf2.mp4"),
+    ],
+)
+def test_a_half_video_is_read_from_the_specs_key(angle, half, key):
+    assert video_key(GAME, angle, half) == key
+
+
+@pytest.mark.parametrize("angle", ["broadcast", "tactical"])
+def test_a_clip_is_written_to_the_specs_key(angle):
+    assert clip_key(GAME, PLAY, angle) == f"games/{GAME}/clips/{PLAY}_{angle}.mp4"
+
+
+def test_a_games_clips_share_one_prefix():
+    assert clips_prefix(GAME) == f"games/{GAME}/clips/"
+    assert clip_key(GAME, PLAY, "broadcast").startswith(clips_prefix(GAME))
+
+
+@pytest.mark.parametrize("split", ["training", "validation"])
+def test_a_games_jsonl_is_written_to_the_specs_key(split):
+    assert game_jsonl_key(GAME, split, STAMP) == f"games/{GAME}/video_{split}_{STAMP}.jsonl"
+
+
+@pytest.mark.parametrize("split", ["training", "validation"])
+def test_a_combined_jsonl_is_written_to_the_specs_key(split):
+    assert combined_jsonl_key(split, STAMP) == f"cumulative-execution-{STAMP}/combined_{split}.jsonl"
+
+
+def test_pipeline_state_is_kept_out_of_the_specs_output_folders():
+    state_keys = [
+        plays_snapshot_key(GAME),
+        clips_manifest_key(GAME),
+        training_manifest_key(GAME),
+        combined_manifest_key(),
+    ]
+
+    assert all(key.startswith(f"{STATE_PREFIX}/") for key in state_keys)
+    assert not any(key.startswith(("games/", "cumulative-execution-")) for key in state_keys)
+    assert len(set(state_keys)) == len(state_keys)
+
+
+def test_a_games_state_keys_name_the_game():
+    assert plays_snapshot_key(GAME) == f"pipeline-state/games/{GAME}/plays.json"
+    assert clips_manifest_key(GAME) == f"pipeline-state/games/{GAME}/clips.json"
+    assert training_manifest_key(GAME) == f"pipeline-state/games/{GAME}/training_data.json"
+
+
+# The spec's {timestamp}: UTC YYYYMMDDTHHMMSSZ
+
+
+def test_the_timestamp_is_utc_in_the_specs_format():
+    assert utc_timestamp(datetime(2024, 3, 1, 14, 30, 5, 999_999, tzinfo=timezone.utc)) == STAMP
+
+
+def test_a_time_in_another_zone_is_written_in_utc():
+    paris = timezone(timedelta(hours=1))
+
+    assert utc_timestamp(datetime(2024, 3, 1, 15, 30, 5, tzinfo=paris)) == STAMP
+
+
+def test_a_time_across_midnight_in_utc_changes_the_date():
+    new_york = timezone(timedelta(hours=-5))
+
+    assert utc_timestamp(datetime(2024, 12, 31, 22, 0, 0, tzinfo=new_york)) == "20250101T030000Z"
+
+
+def test_the_timestamp_defaults_to_now():
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    stamp = utc_timestamp()
+    after = datetime.now(timezone.utc)
+
+    assert re.fullmatch(r"\d{8}T\d{6}Z", stamp)
+    moment = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    assert before <= moment <= after
+
+
+def test_timestamps_sort_in_time_order_as_text():
+    earlier = utc_timestamp(datetime(2024, 9, 30, 23, 59, 59, tzinfo=timezone.utc))
+    later = utc_timestamp(datetime(2024, 10, 1, 0, 0, 0, tzinfo=timezone.utc))
+
+    assert earlier < later
