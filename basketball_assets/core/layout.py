@@ -18,8 +18,11 @@ STATE_PREFIX = "pipeline-state"
 
 
 def utc_timestamp(now: datetime | None = None) -> str:
-    """The spec's ``{timestamp}``: UTC ``YYYYMMDDTHHMMSSZ``."""
+    """The spec's ``{timestamp}``: UTC ``YYYYMMDDTHHMMSSZ``; a naive ``now`` is taken as UTC."""
     now = now or datetime.now(timezone.utc)
+    # astimezone() would read a naive time as the machine's local time.
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
     return now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
