@@ -112,3 +112,19 @@ def test_timestamps_sort_in_time_order_as_text():
     later = utc_timestamp(datetime(2024, 10, 1, 0, 0, 0, tzinfo=timezone.utc))
 
     assert earlier < later
+
+
+@pytest.fixture
+def new_york_local_time(monkeypatch):
+    """The process's local zone set to New York, as on a developer's laptop there."""
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_naive_time_is_taken_as_utc_whatever_the_machines_zone(new_york_local_time):
+    assert utc_timestamp(datetime(2024, 3, 1, 14, 30, 5)) == STAMP
