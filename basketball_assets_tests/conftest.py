@@ -8,6 +8,8 @@ from dagster import DagsterInstance, instance_for_test
 from basketball_assets.resources import ClipEncoder, LocalPlaysDatabase, LocalStorage
 from basketball_assets_tests.games import render_test_videos
 from basketball_assets_tests.services.gcs_emulator import gcs_emulator, network_faults  # noqa: F401  (fixtures)
+from basketball_assets_tests.services.postgres import postgres_server  # noqa: F401  (fixture)
+from basketball_assets_tests.services.supabase import supabase_server  # noqa: F401  (fixture)
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dagster_gcp import GCSResource
+
 from basketball_assets.resources.plays import LocalPlaysDatabase, PlaysSource
-from basketball_assets.resources.storage import DEFAULT_DATA_DIR, LocalStorage, Storage
+from basketball_assets.resources.storage import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_VIDEO_CACHE_GB,
+    TRAINING_BUCKET,
+    VIDEOS_BUCKET,
+    GCSStorage,
+    LocalStorage,
+    Storage,
+    default_video_cache_dir,
+)
 from basketball_assets.resources.vertex import VertexTuning
 from basketball_assets.resources.video import ClipEncoder
 
@@ -20,7 +31,20 @@ def data_dir(environ: Mapping[str, str] = os.environ) -> Path:
     return Path(environ.get(DATA_DIR_VARIABLE) or DEFAULT_DATA_DIR).resolve()
 
 
+#: Setting it selects GCS storage (credentials: GOOGLE_APPLICATION_CREDENTIALS or the default ones).
+GCP_PROJECT_VARIABLE = "BASKETBALL_GCP_PROJECT"
+
+
 def storage_from_environment(environ: Mapping[str, str] = os.environ) -> Storage:
+    """GCS when ``$BASKETBALL_GCP_PROJECT`` is set, else folders under the data directory."""
+    if environ.get(GCP_PROJECT_VARIABLE):
+        return GCSStorage(
+            gcs=GCSResource(project=environ[GCP_PROJECT_VARIABLE]),
+            videos_bucket=environ.get("BASKETBALL_VIDEOS_BUCKET") or VIDEOS_BUCKET,
+            training_bucket=environ.get("BASKETBALL_TRAINING_BUCKET") or TRAINING_BUCKET,
+            cache_dir=str(default_video_cache_dir(environ)),
+            cache_limit_gb=float(environ.get("BASKETBALL_VIDEO_CACHE_GB") or DEFAULT_VIDEO_CACHE_GB),
+        )
     return LocalStorage(data_dir=str(data_dir(environ)))
 
 
@@ -41,6 +65,7 @@ def resources_from_environment(environ: Mapping[str, str] = os.environ) -> dict[
 __all__ = [
     "ClipEncoder",
     "LocalPlaysDatabase",
+    "GCSStorage",
     "LocalStorage",
     "PlaysSource",
     "Storage",
