@@ -3,15 +3,19 @@
 from dagster import Definitions, load_asset_checks_from_modules
 
 from basketball_assets import checks
+from basketball_assets.automation import build_automation_sensor
 from basketball_assets.assets.clips import game_clips
 from basketball_assets.assets.dataset import combined_dataset
-from basketball_assets.assets.plays import game_plays
+from basketball_assets.assets.plays import game_plays, supabase_plays
 from basketball_assets.assets.training_data import game_training_data
 from basketball_assets.assets.tuning import tuned_model
 from basketball_assets.resources import resources_from_environment
+from basketball_assets.sensors import supabase_plays_sensor
 
 defs = Definitions(
-    assets=[game_plays, game_clips, game_training_data, combined_dataset, tuned_model],
+    assets=[supabase_plays, game_plays, game_clips, game_training_data, combined_dataset, tuned_model],
     asset_checks=load_asset_checks_from_modules([checks]),
+    # Both off until turned on in the UI (Automation tab) or with `dagster sensor start`.
+    sensors=[supabase_plays_sensor, build_automation_sensor()],
     resources=resources_from_environment(),
 )

@@ -19,6 +19,7 @@ from dagster import (
 
 from basketball_assets.assets.policies import DATASET_GROUP, TRANSIENT_RETRY
 from basketball_assets.assets.training_data import game_training_data, read_game_training_data
+from basketball_assets.automation import dataset_refresh_condition
 from basketball_assets.core.dataset import SPLITS, unique_lines
 from basketball_assets.core.layout import combined_jsonl_key, combined_manifest_key, utc_timestamp
 from basketball_assets.partitions import games_partitions
@@ -36,6 +37,7 @@ def read_combined_dataset(storage: Storage) -> dict[str, Any] | None:
     kinds={"json"},
     code_version="1",
     retry_policy=TRANSIENT_RETRY,
+    automation_condition=dataset_refresh_condition(),
 )
 def combined_dataset(context: AssetExecutionContext, storage: Storage) -> MaterializeResult:
     """All games' examples in one dataset: `cumulative-execution-{timestamp}/combined_training.jsonl`

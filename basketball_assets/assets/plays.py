@@ -3,9 +3,10 @@
 
 from collections import Counter
 
-from dagster import AssetExecutionContext, DataVersion, Failure, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetSpec, DataVersion, Failure, MaterializeResult, MetadataValue, asset
 
 from basketball_assets.assets.policies import GAMES_GROUP, TRANSIENT_RETRY
+from basketball_assets.automation import game_step_condition
 from basketball_assets.core.fingerprint import stable_hash
 from basketball_assets.core.layout import plays_snapshot_key
 from basketball_assets.core.report import markdown_table, rejections_table
@@ -15,12 +16,27 @@ from basketball_assets.resources.plays import PlaysSource
 from basketball_assets.resources.storage import Storage
 
 
+supabase_plays = AssetSpec(
+    "supabase_plays",
+    partitions_def=games_partitions,
+    group_name=GAMES_GROUP,
+    kinds={"supabase"},
+    description=(
+        "The game's rows of the Supabase `plays` table, as the analysts write them. Not "
+        "materialized by Dagster: the `supabase_plays_sensor` reports it when a game's rows "
+        "change, with a data version that hashes the game's rows, and the game's steps follow."
+    ),
+)
+
+
 @asset(
     partitions_def=games_partitions,
+    deps=[supabase_plays],
     group_name=GAMES_GROUP,
     kinds={"supabase", "python"},
     code_version="1",
     retry_policy=TRANSIENT_RETRY,
+    automation_condition=game_step_condition(),
 )
 def game_plays(context: AssetExecutionContext, plays_source: PlaysSource, storage: Storage) -> MaterializeResult:
     """The game's plays, read from the `plays` table and validated.

@@ -20,6 +20,7 @@ from pydantic import Field
 from basketball_assets.assets.clips import game_clips, read_game_clips, read_game_plays
 from basketball_assets.assets.plays import game_plays
 from basketball_assets.assets.policies import GAMES_GROUP, TRANSIENT_RETRY
+from basketball_assets.automation import game_examples_condition
 from basketball_assets.core.clips import PlannedClip
 from basketball_assets.core.dataset import SPLITS, game_examples
 from basketball_assets.core.examples import example_file_uri, example_problems
@@ -54,8 +55,10 @@ def read_game_training_data(storage: Storage, game_id: str) -> dict[str, Any] | 
     deps=[game_plays, game_clips],
     group_name=GAMES_GROUP,
     kinds={"json"},
+    # Its own code version: a change here re-writes the JSONL without re-cutting clips.
     code_version="1",
     retry_policy=TRANSIENT_RETRY,
+    automation_condition=game_examples_condition(),
     check_specs=[
         AssetCheckSpec(
             "examples_match_clips",

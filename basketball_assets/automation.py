@@ -1,0 +1,118 @@
+"""When assets materialize by themselves: the declarative automation conditions.
+
+* The game steps (``game_plays``, ``game_clips``, ``game_training_data``) follow their
+  game's plays: when the plays sensor reports a new data version of ``supabase_plays``
+  for a game, that game's steps run once, in one run, and no other game's do.
+* ``game_training_data`` also re-runs when its code version changes (new JSONL format),
+  without re-running ``game_clips``, whose code version is its own.
+* ``combined_dataset`` refreshes after games changed, debounced: at most once per tick of
+  a cron schedule, and only once no game run or backfill is in progress, so a backfill
+  of 50 games refreshes it once. It reacts to new materializations of the games'
+  examples, not to staleness, which Dagster stops tracking across a partitioned to
+  unpartitioned edge beyond 100 partitions: it works the same with thousands of games.
+* ``tuned_model`` has no condition: tuning costs money and starts only on request.
+
+Conditions are evaluated by the ``games_automation`` sensor, off until turned on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from dagster import AssetSelection, AutomationCondition, AutomationConditionSensorDefinition, DefaultSensorStatus
+
+#: Cron schedule of the combined dataset's refresh (at most one refresh per tick).
+DATASET_REFRESH_CRON_VARIABLE = "BASKETBALL_DATASET_REFRESH_CRON"
+DEFAULT_DATASET_REFRESH_CRON = "*/15 * * * *"
+
+#: Seconds between evaluations of the automation conditions.
+AUTOMATION_INTERVAL_VARIABLE = "BASKETBALL_AUTOMATION_INTERVAL_SECONDS"
+DEFAULT_AUTOMATION_INTERVAL_SECONDS = 30
+
+#: The assets the automation sensor evaluates: every asset with a condition.
+AUTOMATED_ASSETS = ("game_plays", "game_clips", "game_training_data", "combined_dataset")
+
+
+def dataset_refresh_cron(environ: Mapping[str, str] = os.environ) -> str:
+    """The refresh schedule of the combined dataset: ``$BASKETBALL_DATASET_REFRESH_CRON``, default every 15 minutes."""
+    return environ.get(DATASET_REFRESH_CRON_VARIABLE) or DEFAULT_DATASET_REFRESH_CRON
+
+
+def automation_interval_seconds(environ: Mapping[str, str] = os.environ) -> int:
+    """Seconds between automation ticks: ``$BASKETBALL_AUTOMATION_INTERVAL_SECONDS``, default 30."""
+    return int(environ.get(AUTOMATION_INTERVAL_VARIABLE) or DEFAULT_AUTOMATION_INTERVAL_SECONDS)
+
+
+def _ready_to_run(trigger: AutomationCondition) -> AutomationCondition:
+    """``trigger`` since the step last ran or was requested, once its inputs exist and nothing
+    it depends on (or the step itself) is running: ``eager()``'s guards."""
+    return (
+        trigger.since_last_handled()
+        & ~AutomationCondition.any_deps_missing()
+        & ~AutomationCondition.any_deps_in_progress()
+        & ~AutomationCondition.in_progress()
+    )
+
+
+def game_step_condition() -> AutomationCondition:
+    """A game step runs when its game is added or its inputs for that game changed: ``eager()``.
+
+    Partition by partition, so an edited play in one game requests that game's steps only.
+    A failed game is not retried by automation (its failure counts as handled); retry it
+    from the UI. The retry policy covers transient errors inside the run.
+    """
+    return AutomationCondition.eager()
+
+
+def game_examples_condition() -> AutomationCondition:
+    """``eager()``, and also every game's examples when the step's code version changes."""
+    trigger = (
+        AutomationCondition.newly_missing()
+        | AutomationCondition.any_deps_updated()
+        | AutomationCondition.code_version_changed()
+    ).with_label("game added, inputs updated or code version changed")
+    return _ready_to_run(trigger).with_label("eager or code version changed")
+
+
+def dataset_refresh_condition(cron: str | None = None) -> AutomationCondition:
+    """Refresh once games' examples changed, at most once per cron tick, after the games settle.
+
+    * some game's ``game_training_data`` materialized since the dataset was last requested;
+    * a tick of ``cron`` passed since then too (the debounce);
+    * no game partition is running or in a backfill, nor requested this very tick (the
+      dataset must read the finished files); the dataset itself is not running.
+    Missing games do not hold it back: the dataset leaves them out and its
+    ``every_game_present`` check names them.
+    """
+    cron = cron or dataset_refresh_cron()
+    games_changed = AutomationCondition.any_deps_match(AutomationCondition.newly_updated()).with_label(
+        "a game's examples changed"
+    )
+    games_requested = AutomationCondition.any_deps_match(AutomationCondition.will_be_requested()).with_label(
+        "a game is requested this tick"
+    )
+    return (
+        games_changed.since_last_handled()
+        & AutomationCondition.cron_tick_passed(cron).since_last_handled().with_label(f"a {cron} tick passed")
+        & ~AutomationCondition.any_deps_in_progress()
+        & ~games_requested
+        & ~AutomationCondition.in_progress()
+    ).with_label(f"games changed, debounced to {cron}")
+
+
+def build_automation_sensor(
+    minimum_interval_seconds: int | None = None, default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED
+) -> AutomationConditionSensorDefinition:
+    """The sensor that evaluates the conditions above and launches the runs they request."""
+    return AutomationConditionSensorDefinition(
+        "games_automation",
+        target=AssetSelection.assets(*AUTOMATED_ASSETS),
+        minimum_interval_seconds=minimum_interval_seconds or automation_interval_seconds(),
+        default_status=default_status,
+        description=(
+            "Materializes the games whose plays changed (one run per game, or a backfill when "
+            "several games change at once) and refreshes combined_dataset afterwards, debounced. "
+            "Never starts tuned_model."
+        ),
+    )

@@ -1,0 +1,168 @@
+"""The plays sensor against a real local plays database and a real (temporary) Dagster instance.
+
+Each test runs ticks the way the daemon does: evaluate the sensor, then apply its
+result to the instance (report the asset events, add the partitions) and keep its cursor.
+"""
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance, SensorResult, build_sensor_context
+from dagster._core.definitions.data_version import DATA_VERSION_TAG
+
+from basketball_assets.assets.plays import supabase_plays
+from basketball_assets.core.changes import plays_data_version
+from basketball_assets.partitions import games_partitions
+from basketball_assets.resources.plays import LocalPlaysDatabase
+from basketball_assets.sensors import build_plays_sensor, last_reported_versions
+
+T0 = datetime(2026, 11, 26, 12, 0, 0, tzinfo=timezone.utc)
+plays_sensor = build_plays_sensor(minimum_interval_seconds=5, overlap=timedelta(minutes=5))
+
+
+def play(play_id: str, game_id: str, at: datetime = T0, **values) -> dict:
+    return {
+        "id": play_id,
+        "game_id": game_id,
+        "start_time": 2.0,
+        "end_time": 5.0,
+        "angle": "both",
+        "description": "Pick and roll, the roll man finishes at the rim.",
+        "created_at": at.isoformat(),
+        **values,
+    }
+
+
+class Ticks:
+    """The daemon's side of the sensor: evaluate, apply, keep the cursor."""
+
+    def __init__(self, instance: DagsterInstance, database: LocalPlaysDatabase):
+        self.instance, self.database, self.cursor = instance, database, None
+
+    def tick(self) -> SensorResult:
+        context = build_sensor_context(instance=self.instance, cursor=self.cursor, resources={"plays_source": self.database})
+        result = plays_sensor(context)
+        for event in result.asset_events:
+            self.instance.report_runless_asset_event(event)
+        for request in result.dynamic_partitions_requests:
+            self.instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+        self.cursor = result.cursor
+        return result
+
+    def versions(self, *games: str) -> dict[str, str | None]:
+        return last_reported_versions(self.instance, games)
+
+
+def reported_games(result: SensorResult) -> list[str]:
+    return sorted(event.partition for event in result.asset_events)
+
+
+def added_games(result: SensorResult) -> list[str]:
+    return sorted(key for request in result.dynamic_partitions_requests for key in request.partition_keys)
+
+
+@pytest.fixture
+def instance():
+    with DagsterInstance.ephemeral() as instance:
+        yield instance
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> LocalPlaysDatabase:
+    database = LocalPlaysDatabase(path=str(tmp_path / "plays.sqlite3"))
+    database.create_table()
+    return database
+
+
+@pytest.fixture
+def ticks(instance, database) -> Ticks:
+    return Ticks(instance, database)
+
+
+def test_empty_table_reports_nothing(ticks):
+    result = ticks.tick()
+    assert result.asset_events == [] and result.dynamic_partitions_requests == [] and result.run_requests == []
+
+
+def test_new_game_is_added_and_its_plays_reported_with_a_data_version(ticks, database, instance):
+    database.upsert_rows([play("p1", "game-a"), play("p2", "game-a", T0 + timedelta(seconds=1))])
+    result = ticks.tick()
+    assert added_games(result) == ["game-a"]
+    assert reported_games(result) == ["game-a"]
+    event = result.asset_events[0]
+    assert event.asset_key == supabase_plays.key and event.metadata["plays"].value == 2
+    assert len(event.tags[DATA_VERSION_TAG]) == 32
+    assert instance.get_dynamic_partitions(games_partitions.name) == ["game-a"]
+    # The sensor launches nothing itself: automation does.
+    assert result.run_requests == []
+    assert ticks.tick().asset_events == []
+
+
+def test_new_play_in_an_existing_game_reports_only_that_game(ticks, database):
+    database.upsert_rows([play("a1", "game-a"), play("b1", "game-b")])
+    ticks.tick()
+    before = ticks.versions("game-a", "game-b")
+    database.upsert_rows([play("a2", "game-a", T0 + timedelta(minutes=1))])
+    result = ticks.tick()
+    assert reported_games(result) == ["game-a"] and added_games(result) == []
+    after = ticks.versions("game-a", "game-b")
+    assert after["game-a"] != before["game-a"] and after["game-b"] == before["game-b"]
+
+
+def test_edited_play_is_reported_through_updated_at(ticks, database):
+    database.upsert_rows([play("a1", "game-a"), play("b1", "game-b")])
+    ticks.tick()
+    database.upsert_rows([play("b1", "game-b", description="Edited: a step-back three.", updated_at=(T0 + timedelta(hours=2)).isoformat())])
+    assert reported_games(ticks.tick()) == ["game-b"]
+
+
+def test_rows_with_the_same_timestamp_written_after_a_tick_are_not_missed(ticks, database):
+    database.upsert_rows([play("a1", "game-a", T0)])
+    ticks.tick()
+    database.upsert_rows([play("c1", "game-c", T0), play("d1", "game-d", T0 - timedelta(seconds=30))])
+    result = ticks.tick()
+    assert added_games(result) == ["game-c", "game-d"] and reported_games(result) == ["game-c", "game-d"]
+
+
+def test_cursor_restart_reports_no_unchanged_game_again(ticks, database):
+    database.upsert_rows([play("a1", "game-a"), play("b1", "game-b")])
+    ticks.tick()
+    ticks.cursor = None  # a reset cursor (sensor reset in the UI, or a new deployment)
+    database.upsert_rows([play("b2", "game-b", T0 + timedelta(minutes=3))])
+    result = ticks.tick()
+    assert reported_games(result) == ["game-b"] and added_games(result) == []
+    ticks.cursor = "{broken"
+    assert ticks.tick().asset_events == []
+
+
+def test_edit_back_to_the_reported_version_is_not_reported_again(ticks, database):
+    database.upsert_rows([play("a1", "game-a")])
+    ticks.tick()
+    database.upsert_rows([play("a1", "game-a", description="Typo.")])
+    assert reported_games(ticks.tick()) == ["game-a"]
+    database.upsert_rows([play("a1", "game-a")])
+    assert reported_games(ticks.tick()) == ["game-a"]  # differs from the last reported version again
+
+
+def test_thousands_of_rows_over_many_games_in_one_tick(ticks, database, instance):
+    games = [f"game-{n:03d}" for n in range(60)]
+    database.upsert_rows([play(f"p{n:05d}", games[n % 60], T0 + timedelta(milliseconds=n)) for n in range(3000)])
+    result = ticks.tick()
+    assert added_games(result) == games and reported_games(result) == games
+    assert {event.metadata["plays"].value for event in result.asset_events} == {50}
+    # More changed games than FULL_READ_ABOVE_GAMES: one whole-table read, the same
+    # versions as hashing each game's own rows.
+    edited = games[:55]
+    database.upsert_rows([play(f"q{n:03d}", game, T0 + timedelta(minutes=10)) for n, game in enumerate(edited)])
+    result = ticks.tick()
+    assert reported_games(result) == edited
+    versions = ticks.versions(*games)
+    assert all(versions[game] == plays_data_version(database.game_rows(game)) for game in games)
+    assert len(instance.get_dynamic_partitions(games_partitions.name)) == 60
+
+
+def test_a_row_without_game_is_logged_and_does_not_stop_the_others(ticks, database):
+    database.upsert_rows([play("a1", "game-a"), play("x1", "")])
+    result = ticks.tick()
+    assert reported_games(result) == ["game-a"]
