@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dagster import EnvVar
 from dagster_gcp import GCSResource
 
-from basketball_assets.resources.plays import LocalPlaysDatabase, PlaysSource
+from basketball_assets.resources.plays import LocalPlaysDatabase, PlaysSource, SupabasePlays
 from basketball_assets.resources.storage import (
     DEFAULT_DATA_DIR,
     DEFAULT_VIDEO_CACHE_GB,
@@ -48,7 +49,20 @@ def storage_from_environment(environ: Mapping[str, str] = os.environ) -> Storage
     return LocalStorage(data_dir=str(data_dir(environ)))
 
 
+#: Setting it selects the Supabase plays table; SUPABASE_KEY holds the API key.
+SUPABASE_URL_VARIABLE = "SUPABASE_URL"
+SUPABASE_KEY_VARIABLE = "SUPABASE_KEY"
+
+
 def plays_source_from_environment(environ: Mapping[str, str] = os.environ) -> PlaysSource:
+    """Supabase when ``$SUPABASE_URL`` is set, else the local SQLite plays table."""
+    if environ.get(SUPABASE_URL_VARIABLE):
+        # EnvVar: Dagster reads the values at run time and never shows or stores the key.
+        return SupabasePlays(
+            url=EnvVar(SUPABASE_URL_VARIABLE),
+            key=EnvVar(SUPABASE_KEY_VARIABLE),
+            table=environ.get("SUPABASE_PLAYS_TABLE") or "plays",
+        )
     return LocalPlaysDatabase(path=str(data_dir(environ) / "plays.sqlite3"))
 
 
@@ -69,6 +83,7 @@ __all__ = [
     "LocalStorage",
     "PlaysSource",
     "Storage",
+    "SupabasePlays",
     "VertexTuning",
     "resources_from_environment",
 ]

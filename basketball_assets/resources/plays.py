@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, get_dagster_logger
 from pydantic import Field
 
-#: The columns of ``plays``; ``half`` and ``updated_at`` are optional in Supabase.
-PLAY_COLUMNS = ("id", "game_id", "start_time", "end_time", "angle", "description", "created_at", "half", "updated_at")
+from basketball_assets.core.play_rows import PLAY_COLUMNS, as_play_row, in_written_order, utc_timestamp
+from basketball_assets.core.validation import parse_timestamp, row_problem
+
+if TYPE_CHECKING:
+    from postgrest import SyncSelectRequestBuilder
+    from supabase import Client
 
 
 class PlaysSource(ConfigurableResource, ABC):
@@ -105,3 +109,143 @@ class LocalPlaysDatabase(PlaysSource):
 
     def describe(self) -> str:
         return f"local SQLite plays table at {Path(self.path).resolve()}"
+
+
+class PlaysReadError(RuntimeError):
+    """Supabase did not answer a plays query; the message names the query and what to check."""
+
+
+#: PostgreSQL's "undefined column": how PostgREST answers a select of a column the table lacks.
+UNDEFINED_COLUMN = "42703"
+
+
+class SupabasePlays(PlaysSource):
+    """The ``plays`` table in Supabase, read over its REST API with supabase-py.
+
+    Supabase returns at most 1,000 rows per request, so every read pages through the
+    results in a stable order (``created_at``, then ``id``) until it has all the rows the
+    query matched. Rows come out in the shape the local database gives (ids as text,
+    times as float seconds, timestamps as ISO-8601 in UTC). Rows that cannot become plays
+    (bad times, unknown angle, empty description) are logged with the reason and still
+    returned, so that ``game_plays`` rejects them where everyone can see it.
+    """
+
+    url: str = Field(description="The project URL, https://<project-ref>.supabase.co: set it with EnvVar('SUPABASE_URL').")
+    key: str = Field(
+        description="An API key allowed to read the plays table (the service-role key, or the anon key when "
+        "row-level security lets it read): set it with EnvVar('SUPABASE_KEY'), never in the repository."
+    )
+    table: str = Field(default="plays", description="The table (in the public schema) holding the plays.")
+    page_size: int = Field(default=1000, ge=1, description="Rows asked for per request; the server may send fewer, and the read goes on.")
+    timeout_seconds: float = Field(default=60.0, gt=0, description="How long one request may take.")
+
+    def describe(self) -> str:
+        return f"Supabase table {self.table!r} at {self.url}"
+
+    def game_rows(self, game_id: str) -> list[dict[str, Any]]:
+        rows = self._read_all(f"the plays of game {game_id}", lambda query: query.eq("game_id", game_id))
+        return self._checked(rows, f"game {game_id}")
+
+    def rows_written_since(self, since: str | None) -> list[dict[str, Any]]:
+        if since is None:
+            rows = self._read_all("every play", lambda query: query)
+        else:
+            cutoff = _cutoff(since)
+            if self.has_column("updated_at"):
+                # COALESCE(updated_at, created_at) >= cutoff, which PostgREST cannot express directly.
+                written = f'updated_at.gte."{cutoff}",and(updated_at.is.null,created_at.gte."{cutoff}")'
+                rows = self._read_all(f"the plays written since {cutoff}", lambda query: query.or_(written))
+            else:
+                rows = self._read_all(f"the plays written since {cutoff}", lambda query: query.gte("created_at", cutoff))
+        return [dict(row) for row in in_written_order(self._checked(rows, "plays written since " + str(since)))]
+
+    def game_ids(self) -> list[str]:
+        rows = self._read_all("the game ids", lambda query: query, columns="game_id", order=("game_id", "id"))
+        return sorted({str(row["game_id"]) for row in rows if row.get("game_id") is not None})
+
+    def has_column(self, column: str) -> bool:
+        """Whether the table has ``column`` (``half`` and ``updated_at`` are optional)."""
+        from postgrest import APIError
+
+        try:
+            with self._connected() as client:
+                client.table(self.table).select(column).limit(1).execute()
+        except APIError as error:
+            if error.code == UNDEFINED_COLUMN:
+                return False
+            raise self._read_error(f"whether column {column!r} exists", error) from error
+        except Exception as error:  # noqa: BLE001 - network failures are re-raised with the table named
+            raise self._read_error(f"whether column {column!r} exists", error) from error
+        return True
+
+    @contextmanager
+    def _connected(self) -> Iterator[Client]:
+        """A supabase-py client whose HTTP connections are closed after use."""
+        import httpx
+        from supabase import ClientOptions, create_client
+
+        with httpx.Client(timeout=self.timeout_seconds, follow_redirects=True) as http:
+            yield create_client(self.url, self.key, options=ClientOptions(httpx_client=http))
+
+    def _read_all(
+        self,
+        what: str,
+        refine: Callable[[SyncSelectRequestBuilder], SyncSelectRequestBuilder],
+        columns: str = "*",
+        order: tuple[str, ...] = ("created_at", "id"),
+    ) -> list[dict[str, Any]]:
+        """Every row the query matches, a page at a time.
+
+        The first page also asks for the exact count, and the read goes on until it has
+        that many rows: a server that sends fewer rows than asked (its row limit is below
+        ``page_size``) cannot end the read early.
+        """
+        from postgrest.types import CountMethod
+
+        rows: list[dict[str, Any]] = []
+        total: int | None = None
+        with self._connected() as client:
+            while total is None or len(rows) < total:
+                query = refine(client.table(self.table).select(columns, count=CountMethod.exact if total is None else None))
+                for column in order:
+                    query = query.order(column)
+                response = self._execute(query.range(len(rows), len(rows) + self.page_size - 1), what)
+                if total is None:
+                    total = response.count or 0
+                if not response.data:
+                    break  # rows deleted while reading: what is there has been read
+                rows.extend(response.data)
+        return rows
+
+    def _execute(self, query: Any, what: str) -> Any:
+        try:
+            return query.execute()
+        except Exception as error:  # noqa: BLE001 - APIError or a network error, re-raised with the query named
+            raise self._read_error(what, error) from error
+
+    def _read_error(self, what: str, error: Exception) -> PlaysReadError:
+        detail = f"{getattr(error, 'code', '')} {getattr(error, 'message', '') or error}".strip()
+        return PlaysReadError(
+            f"reading {what} from {self.describe()} failed: {detail}. Check SUPABASE_URL, that SUPABASE_KEY may "
+            f"read table {self.table!r}, and that the table exists with the spec's columns."
+        )
+
+    def _checked(self, rows: Iterable[Mapping[str, Any]], where: str) -> list[dict[str, Any]]:
+        """Rows in the common shape; the ones that cannot become plays are logged, not dropped."""
+        shaped = [as_play_row(row) for row in rows]
+        problems = [(row.get("id"), problem) for row in shaped if (problem := row_problem(row)) is not None]
+        if problems:
+            listed = "\n".join(f"  play {play_id}: {problem}" for play_id, problem in problems[:20])
+            more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+            get_dagster_logger().warning(
+                f"{where}: {len(problems)} of {len(shaped)} rows in {self.describe()} cannot become plays and will be "
+                f"rejected (fix them in Supabase):\n{listed}{more}"
+            )
+        return shaped
+
+
+def _cutoff(since: str) -> str:
+    """``since`` as ISO-8601 in UTC, for a PostgREST filter."""
+    if parse_timestamp(since) is None:
+        raise ValueError(f"rows_written_since needs an ISO-8601 timestamp such as 2026-11-01T12:00:00+00:00, got {since!r}")
+    return utc_timestamp(since)
