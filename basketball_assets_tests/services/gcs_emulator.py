@@ -37,6 +37,7 @@ from dagster_gcp import GCSResource
 from google.cloud import storage as gcs_storage
 
 from basketball_assets.resources.storage import TRAINING_BUCKET, VIDEOS_BUCKET, GCSStorage
+from basketball_assets_tests.services.availability import service_unavailable
 
 EMULATOR_HOST_VARIABLE = "STORAGE_EMULATOR_HOST"
 TEST_PROJECT = "basketball-test"
@@ -79,10 +80,7 @@ def free_port() -> int:
 
 def unavailable(reason: str) -> None:
     """Skip loudly, or fail under CI, where the emulator must run."""
-    message = f"GCS emulator unavailable: {reason} (install the dev extras: pip install -e '.[dev]')"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+    service_unavailable("GCS emulator (gcp-storage-emulator)", reason, "install the dev extras: bash scripts/setup.sh")
 
 
 def wait_until_serving(emulator: GCSEmulator, log: Path) -> None:
