@@ -1,5 +1,8 @@
 from setuptools import find_packages, setup
 
+# Dagster's distributed deployment (deploy/): Postgres instance storage, a run per pod.
+DEPLOY = ["dagster-postgres==0.29.27", "dagster-k8s==0.29.27"]
+
 setup(
     name="basketball_assets",
     version="0.1.0",
@@ -23,7 +26,10 @@ setup(
         "av>=14,<20",
     ],
     extras_require={
+        "deploy": DEPLOY,
+        # The tests check deploy/'s instance config and run on a Postgres instance.
         "dev": [
+            *DEPLOY,
             "pytest>=8,<10",
             "pytest-timeout>=2.3,<3",
             "hypothesis>=6.100,<7",
