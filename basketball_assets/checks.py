@@ -9,11 +9,15 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 
-from dagster import AssetCheckExecutionContext, AssetCheckResult, MetadataValue, asset_check
+from dagster import AssetCheckExecutionContext, AssetCheckResult, Config, MetadataValue, asset_check
+from pydantic import Field
 
 from basketball_assets.assets.dataset import combined_dataset, read_combined_dataset
+from basketball_assets.assets.tuning import dataset_limits_report
 from basketball_assets.core.dataset import SPLITS
 from basketball_assets.core.examples import example_file_uri
+from basketball_assets.core.report import markdown_table
+from basketball_assets.core.tuning import TuningLimits
 from basketball_assets.partitions import games_partitions
 from basketball_assets.resources.storage import Storage
 
@@ -76,6 +80,33 @@ def every_game_present(context: AssetCheckExecutionContext, storage: Storage) ->
     return AssetCheckResult(
         passed=not absent,
         metadata={"games": len(games), "games_included": len(manifest["games"]), "games_absent": MetadataValue.json(absent)},
+    )
+
+
+class TuningLimitsConfig(Config):
+    """Settings of the ``within_tuning_limits`` check."""
+
+    min_training_examples: int = Field(default=16, description="Fewest training examples worth a tuning job.")
+
+
+@asset_check(asset=combined_dataset, blocking=True)
+def within_tuning_limits(config: TuningLimitsConfig, storage: Storage) -> AssetCheckResult:
+    """Vertex AI's documented tuning limits, checked before any money is spent: the JSONL
+    shape, every example's clip present, each clip at most 100 MB and 5 minutes, at most
+    5,000 validation examples, at least `min_training_examples` training examples.
+    `tuned_model` refuses to start a job unless this passed on the latest dataset."""
+    report = dataset_limits_report(storage, TuningLimits(min_training_examples=config.min_training_examples))
+    rows = ((p.split, p.line or "", p.clip, p.problem) for p in report.problems)
+    return AssetCheckResult(
+        passed=report.passed,
+        description=report.summary(),
+        metadata={
+            "training_examples": report.examples.get("training", 0),
+            "validation_examples": report.examples.get("validation", 0),
+            "clips_checked": report.clips_checked,
+            "problems": len(report.problems),
+            "report": MetadataValue.md(markdown_table(["split", "line", "clip", "problem"], rows, limit=SHOWN_PROBLEMS)),
+        },
     )
 
 

@@ -1,25 +1,342 @@
-"""``tuned_model``: a Gemini model tuned on the combined dataset by a Vertex AI tuning job."""
+"""``tuned_model``: a Gemini model tuned on the combined dataset by a Vertex AI tuning job.
+
+A tuning job costs real money and runs for hours, so this step validates everything it
+can before the first call, never starts a second job for the same dataset version and
+hyper-parameters (it attaches to the one that exists), logs the job's progress, and
+cancels the job if its Dagster run is terminated.
+"""
 
 
-from dagster import AssetExecutionContext, Failure, MaterializeResult, asset
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
 
+from dagster import (
+    AssetCheckKey,
+    AssetExecutionContext,
+    Config,
+    DagsterExecutionInterruptedError,
+    DagsterInstance,
+    DataVersion,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from pydantic import Field
+
+from basketball_assets.assets.clips import read_game_clips
 from basketball_assets.assets.dataset import combined_dataset, read_combined_dataset
 from basketball_assets.assets.policies import DATASET_GROUP
+from basketball_assets.core import tuning
+from basketball_assets.core.dataset import SPLITS
+from basketball_assets.core.fingerprint import stable_hash
+from basketball_assets.core.tuning import ClipFacts, LimitsReport, PollSchedule, TuningLimits, TuningSettings
 from basketball_assets.resources.storage import Storage
-from basketball_assets.resources.vertex import VertexTuning
+from basketball_assets.resources.vertex import TRANSIENT_ERRORS, TuningJobStatus, VertexTuning
+
+#: Where Dagster keeps a materialization's data version among its tags.
+DATA_VERSION_TAG = "dagster/data_version"
+#: The asset check on combined_dataset that must have passed before money is spent.
+LIMITS_CHECK_NAME = "within_tuning_limits"
+#: Consecutive failed status polls (network, 5xx) tolerated before giving up on following a job.
+MAX_POLL_ERRORS = 10
+#: While a job's state does not change, a "still running" line this often (seconds).
+HEARTBEAT_S = 30 * 60
+
+
+class TuningConfig(Config):
+    """The tuning step's settings; the defaults are the spec's."""
+
+    base_model: str = Field(default=tuning.DEFAULT_BASE_MODEL, description="Gemini model to tune, e.g. gemini-2.5-pro.")
+    epochs: int = Field(default=tuning.DEFAULT_EPOCHS, description="Passes over the training set (positive).")
+    learning_rate_multiplier: float = Field(default=tuning.DEFAULT_LEARNING_RATE_MULTIPLIER, description="Scales Vertex AI's default learning rate (positive).")
+    adapter_size: str = Field(
+        default=tuning.DEFAULT_ADAPTER_SIZE,
+        description="LoRA adapter size: ADAPTER_SIZE_ONE, _TWO, _FOUR, _EIGHT (Gemini 2.5 Pro), _SIXTEEN (Flash).",
+    )
+    display_name: str = Field(default="", description="Tuned model's display name; empty means basketball-plays-{dataset version}.")
+    service_account: str | None = Field(default=None, description="Service account the job runs as; unset means Vertex AI's default.")
+    labels: dict[str, str] = Field(default_factory=dict, description="Extra labels on the job (lowercase keys and values).")
+    poll_initial_seconds: float = Field(default=30.0, description="First wait between status polls; grows by half each time.")
+    poll_max_seconds: float = Field(default=600.0, description="Longest wait between status polls.")
+
+    def settings(self) -> TuningSettings:
+        return TuningSettings(
+            base_model=self.base_model,
+            epochs=self.epochs,
+            learning_rate_multiplier=self.learning_rate_multiplier,
+            adapter_size=self.adapter_size,
+            display_name=self.display_name,
+            service_account=self.service_account,
+            labels=dict(self.labels),
+        )
+
+    def schedule(self) -> PollSchedule:
+        return PollSchedule(initial_s=self.poll_initial_seconds, maximum_s=max(self.poll_max_seconds, self.poll_initial_seconds))
+
+
+@dataclass(frozen=True)
+class DatasetToTune:
+    """The combined dataset a job trains on, and the data version that identifies it."""
+
+    training_uri: str
+    validation_uri: str
+    version: str
 
 
 @asset(deps=[combined_dataset], group_name=DATASET_GROUP, kinds={"vertexai", "gemini"})
-def tuned_model(context: AssetExecutionContext, vertex: VertexTuning, storage: Storage) -> MaterializeResult:
-    """A Gemini model tuned on the latest combined dataset by a Vertex AI supervised
-    tuning job. Materialized only on request: a tuning job costs money and hours.
+def tuned_model(context: AssetExecutionContext, config: TuningConfig, vertex: VertexTuning, storage: Storage) -> MaterializeResult:
+    """A Gemini model tuned on the latest combined dataset by a Vertex AI supervised tuning job.
+
+    Materialized only on request: a tuning job costs money and hours. Before any call it
+    checks the settings, that the dataset is on Cloud Storage (gs://) and that the
+    `within_tuning_limits` check passed on it. A job already running or succeeded for the
+    same dataset version and hyper-parameters is followed instead of starting another.
+    Terminating the run cancels the job. Records the job, the tuned model and endpoint,
+    the hyper-parameters and the dataset version it was trained on.
     """
+    settings = config.settings()
+    dataset = dataset_to_tune(context.instance, vertex, storage, settings)
+    labels = tuning.job_labels(settings, dataset.version)
+    job, attached = existing_or_new_job(context, vertex, settings, dataset, labels)
+    job = follow_job(context, vertex, job, config.schedule())
+    if job.state != tuning.SUCCEEDED:
+        raise Failure(
+            description=(
+                f"tuning job {job.name} ended {tuning.short_state(job.state)}: {job.error or 'Vertex AI gave no error message'}. "
+                f"See {tuning.console_url(job.name)}; fix the cause and materialize tuned_model again "
+                "(a job that did not succeed is never reused: a new one will start)."
+            ),
+            metadata=job_metadata(job, settings, dataset, labels, attached),
+            allow_retries=False,
+        )
+    context.log.info(f"tuned model {job.tuned_model} is ready behind endpoint {job.endpoint}")
+    return MaterializeResult(
+        metadata=job_metadata(job, settings, dataset, labels, attached),
+        data_version=DataVersion(stable_hash({"job": job.name, "model": job.tuned_model})),
+    )
+
+
+# --- before any call: what is tuned, and may it be -------------------------------------
+
+
+def dataset_to_tune(instance: DagsterInstance, vertex: VertexTuning, storage: Storage, settings: TuningSettings) -> DatasetToTune:
+    """The dataset to tune on, after every check that needs no call to Vertex AI."""
     missing = vertex.missing_settings()
-    dataset = read_combined_dataset(storage)
-    if dataset is None:
+    manifest = read_combined_dataset(storage)
+    if manifest is None:
         missing.append("a materialized combined_dataset")
-    elif not storage.uri(dataset["files"]["training"]).startswith("gs://"):
-        missing.append("GCS storage (BASKETBALL_GCP_PROJECT): Vertex AI reads datasets from gs:// URIs only, not the local default")
     if missing:
         raise Failure("tuned_model cannot start a Vertex AI tuning job; it needs: " + "; ".join(missing), allow_retries=False)
-    raise Failure("Vertex AI tuning is not wired in this build yet", allow_retries=False)
+    uris = {split: storage.uri(manifest["files"][split]) for split in SPLITS}
+    problems = tuning.settings_problems(settings, uris.values())
+    if problems:
+        raise Failure("tuned_model did not start a tuning job: " + "; ".join(problems), allow_retries=False)
+    version, storage_id = latest_dataset_materialization(instance, uris["training"])
+    require_limits_check_passed(instance, storage_id)
+    return DatasetToTune(training_uri=uris["training"], validation_uri=uris["validation"], version=version)
+
+
+def latest_dataset_materialization(instance: DagsterInstance, training_uri: str) -> tuple[str, int]:
+    """The data version and event id of the combined_dataset materialization that wrote
+    the files in storage; fails when the instance has no record of them."""
+    records = instance.fetch_materializations(combined_dataset.key, limit=1).records
+    if not records:
+        raise Failure(
+            "combined_dataset has no materialization on this Dagster instance, so the dataset version to tune on "
+            "is unknown: materialize combined_dataset first",
+            allow_retries=False,
+        )
+    materialization = records[0].asset_materialization
+    assert materialization is not None
+    recorded = materialization.metadata.get("training_uri")
+    recorded_uri = getattr(recorded, "value", recorded)
+    if recorded_uri != training_uri:
+        raise Failure(
+            f"the combined dataset in storage ({training_uri}) is not the one the latest combined_dataset "
+            f"materialization recorded ({recorded_uri}): materialize combined_dataset again so the version tuned on is known",
+            allow_retries=False,
+        )
+    version = materialization.tags.get(DATA_VERSION_TAG) if materialization.tags else None
+    if not version:
+        raise Failure("the latest combined_dataset materialization has no data version: materialize combined_dataset again", allow_retries=False)
+    return version, records[0].storage_id
+
+
+def require_limits_check_passed(instance: DagsterInstance, materialization_id: int) -> None:
+    """The blocking limits check must have passed on exactly this materialization."""
+    key = AssetCheckKey(combined_dataset.key, LIMITS_CHECK_NAME)
+    record = instance.get_latest_asset_check_evaluation_record(key)
+    evaluation = record.event.asset_check_evaluation if record and record.event else None
+    target = evaluation.target_materialization_data if evaluation else None
+    if evaluation is None or target is None or target.storage_id != materialization_id:
+        raise Failure(
+            f"the {LIMITS_CHECK_NAME} check has not run on the latest combined_dataset: run it first "
+            "(it runs with every materialization of combined_dataset, or execute the check alone in the UI)",
+            allow_retries=False,
+        )
+    if not evaluation.passed:
+        raise Failure(
+            f"the {LIMITS_CHECK_NAME} check failed on the latest combined_dataset ({evaluation.description or 'see its report'}): "
+            "fix the dataset and materialize combined_dataset again before tuning",
+            allow_retries=False,
+        )
+
+
+# --- the job: find or create, then follow ---------------------------------------------
+
+
+def existing_or_new_job(
+    context: AssetExecutionContext,
+    vertex: VertexTuning,
+    settings: TuningSettings,
+    dataset: DatasetToTune,
+    labels: dict[str, str],
+) -> tuple[TuningJobStatus, bool]:
+    """A running or succeeded job for this dataset version and these hyper-parameters if
+    there is one (attached: nothing more is spent), else a new job."""
+    jobs = vertex.find_jobs(tuning.identity_labels(labels))
+    chosen = tuning.pick_existing((job.name, job.state, job.create_time) for job in jobs)
+    if chosen is not None:
+        job = next(job for job in jobs if job.name == chosen[0])
+        context.log.info(
+            f"attaching to tuning job {job.name} ({tuning.short_state(job.state)}), which already tunes dataset version "
+            f"{dataset.version} with the same hyper-parameters; no new job is started. {tuning.console_url(job.name)}"
+        )
+        return job, True
+    display_name = settings.display_name or tuning.default_display_name(dataset.version)
+    job = vertex.create_job(settings, dataset.training_uri, dataset.validation_uri, labels, display_name)
+    context.log.info(
+        f"started tuning job {job.name}: {settings.base_model}, {settings.epochs} epochs, learning rate x{settings.learning_rate_multiplier}, "
+        f"{settings.adapter_size}, on {dataset.training_uri} (dataset version {dataset.version}). {tuning.console_url(job.name)}"
+    )
+    return job, False
+
+
+def follow_job(context: AssetExecutionContext, vertex: VertexTuning, job: TuningJobStatus, schedule: PollSchedule) -> TuningJobStatus:
+    """Poll the job with backoff until it finishes, logging each change of state with the
+    time elapsed since the job was created. A terminated run cancels the job."""
+    log_state(context, job, changed=True)
+    try:
+        return poll_until_finished(context, vertex, job, schedule.delays())
+    except (DagsterExecutionInterruptedError, KeyboardInterrupt):
+        cancel_on_termination(context, vertex, job.name)
+        raise
+
+
+def poll_until_finished(context: AssetExecutionContext, vertex: VertexTuning, job: TuningJobStatus, delays: Iterator[float]) -> TuningJobStatus:
+    errors, last_log = 0, time.monotonic()
+    while not tuning.is_finished(job.state):
+        time.sleep(next(delays))
+        try:
+            latest = vertex.get_job(job.name)
+        except TRANSIENT_ERRORS as error:
+            errors += 1
+            if errors > MAX_POLL_ERRORS:
+                raise Failure(
+                    f"lost track of tuning job {job.name} after {errors} failed status requests ({error}); the job may "
+                    f"still be running: see {tuning.console_url(job.name)}, and materialize tuned_model again to attach to it",
+                    allow_retries=False,
+                ) from error
+            context.log.warning(f"status of tuning job {job.name} unavailable ({error}); retrying")
+            continue
+        errors = 0
+        changed = latest.state != job.state
+        if changed or time.monotonic() - last_log > HEARTBEAT_S:
+            log_state(context, latest, changed)
+            last_log = time.monotonic()
+        job = latest
+    return job
+
+
+def log_state(context: AssetExecutionContext, job: TuningJobStatus, changed: bool) -> None:
+    elapsed = tuning.format_elapsed(seconds_since(job.create_time))
+    verb = "is now" if changed else "still"
+    context.log.info(f"tuning job {job.name} {verb} {tuning.short_state(job.state)} ({elapsed} since it was created)")
+
+
+def cancel_on_termination(context: AssetExecutionContext, vertex: VertexTuning, name: str) -> None:
+    context.log.warning(f"run terminated while following tuning job {name}: cancelling the job so it stops costing money")
+    try:
+        vertex.cancel_job(name)
+    except Exception as error:  # the run is ending anyway: say what to do instead
+        context.log.error(f"could not cancel tuning job {name} ({error}): cancel it in the console, {tuning.console_url(name)}")
+        return
+    context.log.info(f"cancellation of tuning job {name} requested")
+
+
+def seconds_since(iso_time: str) -> float:
+    if not iso_time:
+        return 0.0
+    return max(0.0, (datetime.now(timezone.utc) - datetime.fromisoformat(iso_time)).total_seconds())
+
+
+def job_metadata(job: TuningJobStatus, settings: TuningSettings, dataset: DatasetToTune, labels: dict[str, str], attached: bool) -> dict[str, Any]:
+    duration = None
+    if job.create_time and job.end_time:
+        duration = (datetime.fromisoformat(job.end_time) - datetime.fromisoformat(job.create_time)).total_seconds() / 60
+    return {
+        "job_name": job.name,
+        "job_state": tuning.short_state(job.state),
+        "console": MetadataValue.url(tuning.console_url(job.name)),
+        "tuned_model": job.tuned_model,
+        "endpoint": job.endpoint,
+        "base_model": settings.base_model,
+        "hyperparameters": MetadataValue.json(settings.hyperparameters()),
+        "training_dataset_uri": job.training_dataset_uri or dataset.training_uri,
+        "validation_dataset_uri": job.validation_dataset_uri or dataset.validation_uri,
+        "combined_dataset_data_version": dataset.version,
+        "created_at": job.create_time,
+        "started_at": job.start_time,
+        "ended_at": job.end_time,
+        "duration_minutes": MetadataValue.float(round(duration, 2)) if duration is not None else MetadataValue.null(),
+        "attached_to_existing_job": attached,
+        "labels": MetadataValue.json(labels),
+        **({"job_error": job.error} if job.error else {}),
+    }
+
+
+# --- the dataset against Vertex AI's limits (used by the within_tuning_limits check) ---
+
+
+def dataset_limits_report(storage: Storage, limits: TuningLimits) -> LimitsReport:
+    """Check the latest combined dataset against Vertex AI's documented tuning limits.
+
+    Clip durations come from the games' clips manifests (what game_clips cut); sizes and
+    presence from storage.
+    """
+    manifest = read_combined_dataset(storage)
+    if manifest is None:
+        report = LimitsReport()
+        report.problems.append(tuning.LimitProblem("training", None, "", "no combined dataset yet: materialize combined_dataset"))
+        return report
+    files = manifest["files"]
+    return tuning.check_limits(
+        {split: storage.iter_lines(files[split]) for split in SPLITS},
+        clip_facts_in(storage, manifest["games"]),
+        limits,
+        file_sizes={split: storage.size(files[split]) for split in SPLITS if storage.exists(files[split])},
+    )
+
+
+def clip_facts_in(storage: Storage, games: list[str]) -> Callable[[str], ClipFacts]:
+    """Answers "does this clip URI exist, how big, how long" from storage and the clips manifests."""
+    seconds: dict[str, float] = {}
+    for game_id in games:
+        try:
+            clips, _ = read_game_clips(storage, game_id)
+        except Failure:
+            continue  # no manifest: its clips are reported as of unknown duration
+        seconds.update({clip.key: clip.duration for clip in clips})
+    bucket = storage.uri("").rstrip("/") + "/"
+
+    def facts(uri: str) -> ClipFacts:
+        key = uri[len(bucket) :] if uri.startswith(bucket) else None
+        if key is None or not storage.exists(key):
+            return ClipFacts(exists=False)
+        return ClipFacts(exists=True, size_bytes=storage.size(key), seconds=seconds.get(key))
+
+    return facts

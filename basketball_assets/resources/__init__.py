@@ -72,7 +72,11 @@ def resources_from_environment(environ: Mapping[str, str] = os.environ) -> dict[
         "storage": storage_from_environment(environ),
         "plays_source": plays_source_from_environment(environ),
         "video": ClipEncoder(),
-        "vertex": VertexTuning(project=environ.get("VERTEX_PROJECT") or None, location=environ.get("VERTEX_LOCATION", "us-central1")),
+        "vertex": VertexTuning(
+            project=environ.get("VERTEX_PROJECT") or None,
+            location=environ.get("VERTEX_LOCATION") or "us-central1",
+            api_endpoint=environ.get("VERTEX_API_ENDPOINT") or None,
+        ),
     }
 
 

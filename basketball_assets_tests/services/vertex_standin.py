@@ -1,0 +1,289 @@
+"""A local stand-in for the Vertex AI ``tuningJobs`` REST API (v1), for the real client.
+
+It serves what ``aiplatform_v1.GenAiTuningServiceClient`` with the REST transport calls:
+
+* ``POST /v1/projects/P/locations/L/tuningJobs``: checks the body the way Vertex AI would
+  reject it (base model, gs:// dataset URIs, hyper-parameters; enums arrive as integers
+  and int64s as strings) and answers 400 ``INVALID_ARGUMENT`` otherwise;
+* ``GET .../tuningJobs/ID``: the job, moving one step along its scripted states per call;
+* ``GET .../tuningJobs?filter=labels.k="v" AND ...``: the jobs carrying those labels;
+* ``POST .../tuningJobs/ID:cancel``: the job goes CANCELLING, then CANCELLED;
+* on request, 503 UNAVAILABLE answers to ``get``, as from a flaky network.
+
+Every request is recorded, so tests assert on what the client really sent.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+#: JobState enum of google.cloud.aiplatform.v1, as the client sends and expects it.
+JOB_STATES = {
+    "JOB_STATE_UNSPECIFIED": 0,
+    "JOB_STATE_QUEUED": 1,
+    "JOB_STATE_PENDING": 2,
+    "JOB_STATE_RUNNING": 3,
+    "JOB_STATE_SUCCEEDED": 4,
+    "JOB_STATE_FAILED": 5,
+    "JOB_STATE_CANCELLING": 6,
+    "JOB_STATE_CANCELLED": 7,
+    "JOB_STATE_PAUSED": 8,
+    "JOB_STATE_EXPIRED": 9,
+}
+#: SupervisedHyperParameters.AdapterSize values other than UNSPECIFIED.
+ADAPTER_SIZE_VALUES = {1, 2, 3, 4, 5, 6}
+
+JOBS_PATH = re.compile(r"^/v1/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/tuningJobs$")
+JOB_PATH = re.compile(r"^/v1/(?P<name>projects/[^/]+/locations/[^/]+/tuningJobs/[^/:]+)(?P<cancel>:cancel)?$")
+LABEL_TERM = re.compile(r'^labels\.(?P<key>[a-z][a-z0-9_-]*)\s*=\s*"(?P<value>[^"]*)"$')
+
+
+@dataclass
+class Script:
+    """The states a new job goes through, one per ``get``; the last one stays."""
+
+    states: Sequence[str] = ("JOB_STATE_PENDING", "JOB_STATE_RUNNING", "JOB_STATE_SUCCEEDED")
+    error: str = "Tuning failed: the training dataset has examples the model cannot read."
+
+
+@dataclass
+class StandinJob:
+    name: str
+    body: dict[str, Any]
+    script: Script
+    created: datetime
+    step: int = 0
+    gets: int = 0
+    cancel_requested: bool = False
+    cancelled: bool = False
+
+    @property
+    def state(self) -> str:
+        if self.cancelled:
+            return "JOB_STATE_CANCELLED"
+        if self.cancel_requested:
+            return "JOB_STATE_CANCELLING"
+        return self.script.states[min(self.step, len(self.script.states) - 1)]
+
+    def advance(self) -> None:
+        self.gets += 1
+        if self.cancel_requested:
+            self.cancelled = True
+        else:
+            self.step += 1
+
+    def resource(self, enums_as_int: bool) -> dict[str, Any]:
+        state = self.state
+        project, location = self.name.split("/")[1], self.name.split("/")[3]
+        job_id = self.name.rsplit("/", 1)[-1]
+        resource = {**self.body, "name": self.name, "state": JOB_STATES[state] if enums_as_int else state}
+        resource["createTime"] = rfc3339(self.created)
+        resource["updateTime"] = rfc3339(datetime.now(timezone.utc))
+        if state not in ("JOB_STATE_QUEUED", "JOB_STATE_PENDING"):
+            resource["startTime"] = rfc3339(self.created)
+        if state in ("JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"):
+            resource["endTime"] = rfc3339(datetime.now(timezone.utc))
+        if state == "JOB_STATE_SUCCEEDED":
+            resource["tunedModel"] = {
+                "model": f"projects/{project}/locations/{location}/models/tuned-{job_id}@1",
+                "endpoint": f"projects/{project}/locations/{location}/endpoints/endpoint-{job_id}",
+            }
+        if state in ("JOB_STATE_FAILED", "JOB_STATE_EXPIRED"):
+            resource["error"] = {"code": 9, "message": self.script.error}
+        if state == "JOB_STATE_CANCELLED":
+            resource["error"] = {"code": 1, "message": "CANCELLED: the tuning job was cancelled by a user request."}
+        return resource
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    body: Any
+
+
+@dataclass
+class VertexStandin:
+    """The stand-in's state: jobs, the script for the next job, and every request seen."""
+
+    endpoint: str = ""
+    next_script: Script = field(default_factory=Script)
+    #: The next this many job ``get`` calls answer 503 UNAVAILABLE, as a flaky network would.
+    unavailable_gets: int = 0
+    jobs: dict[str, StandinJob] = field(default_factory=dict)
+    requests: list[RecordedRequest] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
+
+    def calls(self, method: str, suffix: str = "") -> list[RecordedRequest]:
+        return [r for r in self.requests if r.method == method and r.path.endswith(suffix)]
+
+    @property
+    def creates(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.method == "POST" and JOBS_PATH.match(r.path)]
+
+    @property
+    def cancels(self) -> list[RecordedRequest]:
+        return self.calls("POST", ":cancel")
+
+    def create(self, project: str, location: str, body: dict[str, Any]) -> StandinJob:
+        name = f"projects/{project}/locations/{location}/tuningJobs/{next(self._ids)}"
+        job = StandinJob(name=name, body=body, script=self.next_script, created=datetime.now(timezone.utc))
+        self.jobs[name] = job
+        return job
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def create_body_problems(body: Any) -> list[str]:
+    """What Vertex AI would reject in a create request (the parts this project sends)."""
+    if not isinstance(body, dict):
+        return ["the body must be a TuningJob JSON object"]
+    problems = []
+    if not body.get("baseModel"):
+        problems.append("baseModel is required")
+    spec = body.get("supervisedTuningSpec")
+    if not isinstance(spec, dict):
+        return problems + ["supervisedTuningSpec is required"]
+    if not str(spec.get("trainingDatasetUri", "")).startswith("gs://"):
+        problems.append(f"trainingDatasetUri must be a gs:// URI, got {spec.get('trainingDatasetUri')!r}")
+    if "validationDatasetUri" in spec and not str(spec["validationDatasetUri"]).startswith("gs://"):
+        problems.append(f"validationDatasetUri must be a gs:// URI, got {spec['validationDatasetUri']!r}")
+    hyper = spec.get("hyperParameters", {})
+    epochs = hyper.get("epochCount")
+    # int64 travels as a JSON string in the proto3 JSON mapping.
+    if not (isinstance(epochs, str) and epochs.isdigit() and int(epochs) > 0):
+        problems.append(f"hyperParameters.epochCount must be a positive int64 (a JSON string), got {epochs!r}")
+    multiplier = hyper.get("learningRateMultiplier")
+    if not (isinstance(multiplier, (int, float)) and multiplier > 0):
+        problems.append(f"hyperParameters.learningRateMultiplier must be a positive number, got {multiplier!r}")
+    if hyper.get("adapterSize") not in ADAPTER_SIZE_VALUES:
+        problems.append(f"hyperParameters.adapterSize must be an AdapterSize enum integer, got {hyper.get('adapterSize')!r}")
+    labels = body.get("labels", {})
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        problems.append("labels must map strings to strings")
+    return problems
+
+
+def matches_filter(job: StandinJob, filter_text: str) -> bool:
+    """``labels.k="v" AND ...``: the part of the list filter syntax this project uses."""
+    if not filter_text.strip():
+        return True
+    labels = job.body.get("labels", {})
+    for term in filter_text.split(" AND "):
+        match = LABEL_TERM.match(term.strip())
+        if match is None:
+            raise ValueError(f"unsupported filter term {term!r}")
+        if labels.get(match["key"]) != match["value"]:
+            return False
+    return True
+
+
+def make_handler(standin: VertexStandin) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet test output
+            pass
+
+        def _read(self) -> tuple[str, dict[str, list[str]], Any]:
+            url = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            body = json.loads(raw) if raw else None
+            query = parse_qs(url.query)
+            with standin.lock:
+                standin.requests.append(RecordedRequest(self.command, url.path, query, body))
+            return url.path, query, body
+
+        def _send(self, status: int, payload: Any) -> None:
+            data = json.dumps(payload).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _error(self, status: int, grpc_status: str, message: str) -> None:
+            self._send(status, {"error": {"code": status, "message": message, "status": grpc_status}})
+
+        def _enums_as_int(self, query: dict[str, list[str]]) -> bool:
+            return any("enum-encoding=int" in value for value in query.get("$alt", []))
+
+        def do_POST(self) -> None:
+            path, query, body = self._read()
+            jobs_match, job_match = JOBS_PATH.match(path), JOB_PATH.match(path)
+            with standin.lock:
+                if jobs_match:
+                    problems = create_body_problems(body)
+                    if problems:
+                        return self._error(400, "INVALID_ARGUMENT", "; ".join(problems))
+                    job = standin.create(jobs_match["project"], jobs_match["location"], body)
+                    return self._send(200, job.resource(self._enums_as_int(query)))
+                if job_match and job_match["cancel"]:
+                    job = standin.jobs.get(job_match["name"])
+                    if job is None:
+                        return self._error(404, "NOT_FOUND", f"TuningJob {job_match['name']} not found")
+                    job.cancel_requested = True
+                    return self._send(200, {})
+            self._error(404, "NOT_FOUND", f"no such method: POST {path}")
+
+        def do_GET(self) -> None:
+            path, query, _ = self._read()
+            enums_as_int = self._enums_as_int(query)
+            jobs_match, job_match = JOBS_PATH.match(path), JOB_PATH.match(path)
+            with standin.lock:
+                if jobs_match:
+                    prefix = f"projects/{jobs_match['project']}/locations/{jobs_match['location']}/"
+                    try:
+                        listed = [
+                            job.resource(enums_as_int)
+                            for job in standin.jobs.values()
+                            if job.name.startswith(prefix) and matches_filter(job, query.get("filter", [""])[0])
+                        ]
+                    except ValueError as error:
+                        return self._error(400, "INVALID_ARGUMENT", str(error))
+                    return self._send(200, {"tuningJobs": listed})
+                if job_match and not job_match["cancel"]:
+                    if standin.unavailable_gets > 0:
+                        standin.unavailable_gets -= 1
+                        return self._error(503, "UNAVAILABLE", "The service is currently unavailable (stand-in).")
+                    job = standin.jobs.get(job_match["name"])
+                    if job is None:
+                        return self._error(404, "NOT_FOUND", f"TuningJob {job_match['name']} not found")
+                    resource = job.resource(enums_as_int)
+                    job.advance()
+                    return self._send(200, resource)
+            self._error(404, "NOT_FOUND", f"no such method: GET {path}")
+
+    return Handler
+
+
+@contextmanager
+def running_vertex_standin() -> Iterator[VertexStandin]:
+    """The stand-in on a free port of 127.0.0.1, stopped on exit."""
+    standin = VertexStandin()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(standin))
+    server.daemon_threads = True
+    standin.endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, name="vertex-standin", daemon=True)
+    thread.start()
+    try:
+        yield standin
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
