@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, Failure
 from dagster_gcp import GCSResource
 from google.api_core import exceptions as gcs_exceptions
 from google.api_core.retry import Retry
@@ -265,8 +265,15 @@ RECENTLY_USED_S = 3600.0
 CONTENT_TYPES = {".mp4": "video/mp4", ".jsonl": "application/jsonl", ".json": "application/json"}
 
 
-class StorageAccessDenied(PermissionError):
-    """The credentials in use may not read or write an object (HTTP 401/403)."""
+class StorageAccessDenied(Failure, PermissionError):
+    """The credentials in use may not read or write an object (HTTP 401/403).
+
+    A ``Failure`` that forbids retries: the assets' retry policy is for transient errors,
+    and retrying a permission problem only delays the message.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(description=message, allow_retries=False)
 
 
 class StorageUnavailable(ConnectionError):

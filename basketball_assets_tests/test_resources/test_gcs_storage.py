@@ -224,8 +224,10 @@ def test_access_denied_names_the_object_and_the_credentials(network_faults: Netw
     network_faults.deny = True
     key = f"Games/{prefix}/BroadcastHalf1.mp4"
 
-    with pytest.raises(StorageAccessDenied, match=f"gs://{VIDEOS_BUCKET}/{key}.*403.*GOOGLE_APPLICATION_CREDENTIALS"):
+    with pytest.raises(StorageAccessDenied, match=f"gs://{VIDEOS_BUCKET}/{key}.*403.*GOOGLE_APPLICATION_CREDENTIALS") as denied:
         storage.fetch_video(key)
+    # Nor does the assets' retry policy retry it: it is a Failure that forbids retries.
+    assert denied.value.allow_retries is False
     with pytest.raises(StorageAccessDenied, match=f"cannot write gs://{TRAINING_BUCKET}/{prefix}/a.json"):
         storage.put_text(f"{prefix}/a.json", "{}")
     # A 403 is not retried: one request per object (the client also looks up bucket metadata).
