@@ -1,0 +1,142 @@
+"""The dataset card's pure parts: streaming statistics, rejection reasons, the cost estimate."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from basketball_assets.core.dataset_card import (
+    CostAssumptions,
+    DatasetCard,
+    Distribution,
+    clip_of_uri,
+    dataset_card_key,
+    example_parts,
+    example_tokens,
+    rejection_kind,
+)
+from basketball_assets.core.examples import PROMPT, example_line
+from basketball_assets.core.plays import Rejection
+from basketball_assets.core.timeline import SpanRejected, locate
+from basketball_assets.core.validation import row_problem
+
+ASSUMED = CostAssumptions(epochs=5, price_per_million_tokens=10.0, tokens_per_clip_second=300.0, characters_per_token=4.0, base_model="gemini-2.5-pro")
+
+
+def test_the_card_sits_next_to_the_combined_jsonl():
+    assert dataset_card_key("20261126T140000Z") == "cumulative-execution-20261126T140000Z/dataset_card.md"
+
+
+def test_a_clip_uri_names_its_game_play_and_angle():
+    assert clip_of_uri("gs://bucket/games/g1/clips/p_1_tactical.mp4") == ("g1", "p_1", "tactical")
+    assert clip_of_uri("file:///data/uball-training-data/games/g1/clips/p1_broadcast.mp4") == ("g1", "p1", "broadcast")
+    assert clip_of_uri("gs://bucket/other/p1.mp4") is None
+
+
+def test_example_parts_are_the_clip_uri_and_the_description():
+    assert example_parts(example_line("gs://b/games/g/clips/p_broadcast.mp4", "A layup.")) == ("gs://b/games/g/clips/p_broadcast.mp4", "A layup.")
+
+
+def row(**changes):
+    return {"id": "p", "game_id": "g", "start_time": 1.0, "end_time": 2.0, "angle": "both", "description": "x"} | changes
+
+
+@pytest.mark.parametrize(
+    ("changes", "kind"),
+    [
+        ({"start_time": -1.0}, "negative time"),
+        ({"end_time": 0.5}, "ends before it starts"),
+        ({"angle": "sideline"}, "unknown angle"),
+        ({"description": "  "}, "empty description"),
+        ({"start_time": "soon"}, "times are not numbers"),
+        ({"half": 3}, "invalid half"),
+    ],
+)
+def test_row_problems_group_by_what_went_wrong(changes, kind):
+    assert rejection_kind(row_problem(row(**changes))) == kind
+
+
+def test_span_problems_group_by_what_went_wrong():
+    with pytest.raises(SpanRejected) as crossing:
+        locate(10.0, 13.0, None, {1: 11.0, 2: 10.0})
+    with pytest.raises(SpanRejected) as past:
+        locate(19.0, 25.0, None, {1: 11.0, 2: 10.0})
+    assert rejection_kind(str(crossing.value)) == "span crosses the end of half 1"
+    assert rejection_kind(str(past.value)) == "ends after the video"
+    assert rejection_kind("tactical half 2 video file:///x.mp4 cannot be read: missing") == "video missing or unreadable"
+    assert rejection_kind("something new: details") == "other: something new"
+
+
+def test_distribution_counts_values_into_fixed_bins():
+    sizes = Distribution((10, 100))
+    for value in (1, 10, 50, 100, 1000):
+        sizes.add(value)
+    assert sizes.bins == [1, 2, 2] and sizes.count == 5
+    assert (sizes.low, sizes.high, sizes.mean) == (1, 1000, 1161 / 5)
+    assert sizes.rows(lambda edge: f"{edge}") == [("< 10", 1), ("10 – 100", 2), ("≥ 100", 2)]
+
+
+@given(st.lists(st.floats(0, 1e9), max_size=50))
+def test_distribution_keeps_every_value_in_exactly_one_bin(values):
+    spread = Distribution((1, 10, 1000))
+    for value in values:
+        spread.add(value)
+    assert sum(spread.bins) == len(values) == spread.count
+
+
+def test_example_tokens_are_clip_seconds_plus_text():
+    assert example_tokens(2.0, "abcd" * 10, ASSUMED) == 2.0 * 300 + (len(PROMPT) + 40) / 4
+
+
+def card_with_examples() -> DatasetCard:
+    card = DatasetCard(ASSUMED, games=2)
+    card.add_example("training", "broadcast", "d" * 120, 4.0, 2 * 1024**2)
+    card.add_example("training", "tactical", "d" * 120, 4.0, 3 * 1024**2)
+    card.add_example("validation", "broadcast", "d" * 20, 2.0, 100 * 1024)
+    for split in ("training", "validation"):
+        card.add_play(split)
+    return card
+
+
+def test_cost_is_training_tokens_times_epochs_times_price():
+    estimate = card_with_examples().estimate()
+    per_example = 4.0 * 300 + (len(PROMPT) + 120) / 4
+    assert estimate.training_examples == 2
+    assert estimate.tokens_per_epoch == round(2 * per_example)
+    assert estimate.training_tokens == 5 * round(2 * per_example)
+    assert estimate.cost == pytest.approx(estimate.training_tokens / 1e6 * 10.0)
+
+
+def test_rejections_count_plays_once_and_clips_per_angle():
+    card = DatasetCard(ASSUMED)
+    card.add_game_rejections(
+        [
+            Rejection("p1", "broadcast", "span 10-13 s crosses the end of half 1 at 12 s"),
+            Rejection("p1", "tactical", "span 10-13 s crosses the end of half 1 at 11 s"),
+            Rejection("p2", "all", "empty description: there is nothing for the model to learn"),
+        ]
+    )
+    assert card.rejected_play_counts == {"span crosses the end of half 1": 1, "empty description": 1}
+    assert card.rejected_clips == {"span crosses the end of half 1": 2, "empty description": 1}
+
+
+def test_the_markdown_card_has_every_section_and_the_figures():
+    card = card_with_examples()
+    card.add_game_rejections([Rejection("p9", "all", "negative time (start -1 s, end 2 s)")])
+    text = card.markdown("Dataset card: run", ("training", "validation"), {"training": "gs://b/t.jsonl"})
+    for heading in ("## Examples per split and angle", "## Clips", "## Descriptions", "## Rejected plays", "## Tuning cost estimate"):
+        assert heading in text
+    assert "3 examples from 2 games: 2 training (1 plays), 1 validation (1 plays)." in text
+    assert "| training | 1 | 1 | 2 |" in text
+    assert "10.0 s of video in 3 clips" in text
+    assert "| negative time | 1 | 1 |" in text
+    assert "2 training examples x 5 epochs" in text and "Assumed, not quoted" in text
+    summary = card.summary(("training", "validation"))
+    assert summary["training_examples"] == 2 and summary["validation_broadcast_examples"] == 1
+    assert summary["estimated_tuning_cost_usd"] == round(card.estimate().cost, 2)
+
+
+def test_examples_whose_clip_is_unknown_are_counted_and_said():
+    card = DatasetCard(ASSUMED)
+    card.add_example("training", "broadcast", "text", None, None)
+    assert card.without_clip_facts == 1 and card.clip_seconds.count == 0
+    assert "1 examples point at clips the games' clip lists do not have" in card.markdown("c", ("training",), {})
