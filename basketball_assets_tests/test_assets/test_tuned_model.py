@@ -19,10 +19,17 @@ from dagster import (
     AssetSelection,
     DagsterInstance,
     DagsterRunStatus,
+    Definitions,
     ExecuteInProcessResult,
+    JobDefinition,
+    define_asset_job,
+    execute_job,
     instance_for_test,
     materialize,
+    reconstructable,
 )
+from dagster._core.instance.ref import InstanceRef
+from dagster._serdes import deserialize_value, serialize_value
 from dagster_gcp import GCSResource
 
 from basketball_assets import checks
@@ -351,46 +358,44 @@ def test_the_limits_check_reports_a_missing_clip(world, gcs_emulator):
 
 
 def test_terminating_the_run_cancels_the_tuning_job(world, standin, tmp_path):
+    """The run executes as deployed runs do (its own process, the multiprocess executor,
+    the step in a child process); SIGTERM to the run process is what a run worker gets
+    when the run is terminated, and Dagster passes it on to the step as an interrupt."""
     standin.next_script = Script(states=["JOB_STATE_PENDING", "JOB_STATE_RUNNING"])  # runs until cancelled
-    arguments = {
-        "instance_ref": serialize_instance_ref(world.instance),
-        "endpoint": standin.endpoint,
-        "cache_dir": str(world.cache_dir),
-        "plays_db": world.resources["plays_source"].path,
+    environment = {
+        **os.environ,
+        TERMINATION_RUN_VARIABLE: json.dumps(
+            {"endpoint": standin.endpoint, "cache_dir": str(world.cache_dir), "plays_db": world.resources["plays_source"].path}
+        ),
     }
     output = tmp_path / "run.log"
     with output.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "basketball_assets_tests.test_assets.test_tuned_model", json.dumps(arguments)],
+            [sys.executable, "-m", "basketball_assets_tests.test_assets.test_tuned_model", serialize_value(world.instance.get_ref())],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=os.environ.copy(),
+            env=environment,
         )
     try:
         wait_for(lambda: any(job.gets >= 2 for job in standin.jobs.values()), process, output)
-        process.send_signal(signal.SIGTERM)  # what a run worker receives when the run is terminated
-        process.wait(timeout=60)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
 
     (job_name,) = standin.jobs
-    assert [r.path for r in standin.cancels] == [f"/v1/{job_name}:cancel"]
+    assert [r.path for r in standin.cancels] == [f"/v1/{job_name}:cancel"], output.read_text()[-3000:]
     (run,) = world.instance.get_runs(limit=1)
     assert run.status in (DagsterRunStatus.CANCELED, DagsterRunStatus.FAILURE)
     log = run_log(world.instance, run.run_id)
     assert any("run terminated while following tuning job" in line and "cancelling the job" in line for line in log)
-    assert any(line == f"cancellation of tuning job {job_name} requested" for line in log)
+    assert f"cancellation of tuning job {job_name} requested" in log
+    assert any("received termination signal - forwarding to active child processes" in line for line in log)
 
 
-def serialize_instance_ref(instance: DagsterInstance) -> str:
-    from dagster._serdes import serialize_value
-
-    return serialize_value(instance.get_ref())
-
-
-def wait_for(condition, process: subprocess.Popen, output: Path, timeout_s: float = 120.0) -> None:
+def wait_for(condition, process: subprocess.Popen, output: Path, timeout_s: float = 180.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         if process.poll() is not None:
@@ -400,25 +405,36 @@ def wait_for(condition, process: subprocess.Popen, output: Path, timeout_s: floa
         time.sleep(0.1)
 
 
-def tune_in_this_process(arguments: dict[str, Any]) -> None:
-    """The subprocess of the termination test: tuned_model on the test's instance."""
-    from dagster._serdes import deserialize_value
+#: Settings the termination test hands to its run process (and so to the step's child process).
+TERMINATION_RUN_VARIABLE = "BASKETBALL_TEST_TERMINATION_RUN"
 
-    instance = DagsterInstance.from_ref(deserialize_value(arguments["instance_ref"]))
-    resources = {
-        "storage": gcs_storage(Path(arguments["cache_dir"])),
-        "plays_source": LocalPlaysDatabase(path=arguments["plays_db"]),
-        "video": ClipEncoder(),
-        "vertex": VertexTuning(project="basketball-test", location=LOCATION, api_endpoint=arguments["endpoint"]),
-    }
-    materialize(
-        [combined_dataset, tuned_model],
-        selection=["tuned_model"],
-        instance=instance,
-        resources=resources,
-        run_config={"ops": {"tuned_model": {"config": {"poll_initial_seconds": 0.2, "poll_max_seconds": 0.5}}}},
-        raise_on_error=False,
+
+def termination_job() -> JobDefinition:
+    """tuned_model as a job, with resources from the test's settings; rebuilt in each
+    process that Dagster's multiprocess executor starts."""
+    settings = json.loads(os.environ[TERMINATION_RUN_VARIABLE])
+    defs = Definitions(
+        assets=[combined_dataset, tuned_model],
+        jobs=[define_asset_job("tune", selection=["tuned_model"])],
+        resources={
+            "storage": gcs_storage(Path(settings["cache_dir"])),
+            "plays_source": LocalPlaysDatabase(path=settings["plays_db"]),
+            "video": ClipEncoder(),
+            "vertex": VertexTuning(project="basketball-test", location=LOCATION, api_endpoint=settings["endpoint"]),
+        },
     )
+    return defs.resolve_job_def("tune")
+
+
+def run_termination_job(instance_ref: str) -> None:
+    """The run process of the termination test: the job on the test's instance."""
+    with DagsterInstance.from_ref(deserialize_value(instance_ref, InstanceRef)) as instance:
+        execute_job(
+            reconstructable(termination_job),
+            instance=instance,
+            run_config={"ops": {"tuned_model": {"config": {"poll_initial_seconds": 0.2, "poll_max_seconds": 0.5}}}},
+            raise_on_error=False,
+        )
 
 
 # Automation
@@ -432,4 +448,7 @@ def test_tuned_model_is_never_materialized_by_automation():
 
 
 if __name__ == "__main__":
-    tune_in_this_process(json.loads(sys.argv[1]))
+    # Through the importable module, so the child processes find termination_job by name.
+    from basketball_assets_tests.test_assets import test_tuned_model
+
+    test_tuned_model.run_termination_job(sys.argv[1])
