@@ -1,0 +1,303 @@
+"""ClipEncoder's cut modes on real generated videos: accuracy, decodability, first frame.
+
+Correctness only (never timings): ``benchmarks/clip_extraction.py`` measures speed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from basketball_assets.demo import DemoVideo, render_half
+from basketball_assets.resources.video import (
+    AvcConfig,
+    ClipEncoder,
+    SmartCutUnsafe,
+    StreamFacts,
+    annexb_nal_units,
+    ffmpeg_executable,
+    length_prefixed,
+    length_prefixed_nal_types,
+    merged_avc_config,
+    monotonic_dts,
+    plan_smart_cut,
+    pps_ids,
+    probe_video,
+    smart_cut_obstacles,
+    sps_id,
+)
+
+FPS = 25
+SECONDS = 7.0
+
+
+def render_source(path: Path, *, pix_fmt: str = "yuv420p", profile: str = "high") -> Path:
+    """A 160x90@25 test pattern with a burned-in clock, B-frames, keyframe every 2 s, and a tone."""
+    import subprocess
+
+    subprocess.run(
+        [
+            ffmpeg_executable(), "-nostdin", "-v", "error", "-y",
+            "-f", "lavfi", "-i", f"testsrc2=size=160x90:rate={FPS}",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050",
+            "-vf", "drawtext=text='%{pts\\:hms} %{n}':x=4:y=4:fontsize=14:fontcolor=white:box=1:boxcolor=black",
+            "-t", str(SECONDS), "-c:v", "libx264", "-preset", "veryfast", "-profile:v", profile, "-pix_fmt", pix_fmt,
+            "-g", str(2 * FPS), "-keyint_min", str(2 * FPS), "-sc_threshold", "0",
+            "-c:a", "aac", "-b:a", "64k", str(path),
+        ],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Real H.264 sources: High with B-frames, the demo's (no B-frames), and 4:4:4."""
+    folder = tmp_path_factory.mktemp("sources")
+    demo = folder / "demo.mp4"
+    render_half(demo, "demo", SECONDS, DemoVideo(width=160, height=90, fps=FPS, half_seconds=SECONDS), 440)
+    return {
+        "high_bframes": render_source(folder / "high.mp4"),
+        "demo": demo,
+        "yuv444": render_source(folder / "yuv444.mp4", pix_fmt="yuv444p", profile="high444"),
+    }
+
+
+def grey_frames(path: Path) -> list[np.ndarray]:
+    """Every frame of a clip, decoded strictly: a decoder error raises instead of concealing."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.codec_context.options = {"err_detect": "explode"}
+        return [frame.to_ndarray(format="gray").astype(np.float64) for frame in container.decode(stream)]
+
+
+def packet_count(path: Path) -> int:
+    with av.open(str(path)) as container:
+        return sum(1 for packet in container.demux(video=0) if packet.size)
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(((a - b) ** 2).mean())
+    return 99.0 if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def cut_both(source: Path, start: float, end: float, folder: Path) -> tuple[Path, Path, object]:
+    smart, reference = folder / "smart.mp4", folder / "reference.mp4"
+    cut = ClipEncoder(mode="smart").cut_clip(source, start, end, smart, with_audio=True)
+    ClipEncoder().cut_clip(source, start, end, reference, with_audio=True)
+    return smart, reference, cut
+
+
+# --- smart cut on real video ----------------------------------------------------------
+
+
+@pytest.mark.ffmpeg
+@pytest.mark.parametrize("kind", ["high_bframes", "demo"])
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(0.52, 5.3), (2.0, 6.0), (1.3, SECONDS), (0.0, 4.77)],
+    ids=["head-and-tail", "starts-on-keyframe", "runs-to-the-end", "from-the-first-frame"],
+)
+def test_smart_clip_decodes_whole_and_starts_on_the_play_frame(sources, tmp_path, kind, start, end):
+    smart, reference, cut = cut_both(sources[kind], start, end, tmp_path)
+
+    assert cut.method == "smart" and cut.copied_frames >= 2 * FPS
+    frames = grey_frames(smart)
+    assert len(frames) == packet_count(smart)  # every frame decoded, none concealed or dropped
+    expected = grey_frames(reference)
+    # The first frame is the source frame at the play's start: it matches the re-encoded
+    # reference's first frame, and clearly better than the frame next to it.
+    assert psnr(frames[0], expected[0]) > 35
+    assert psnr(frames[0], expected[0]) > psnr(frames[0], expected[1]) + 3
+    probe = probe_video(smart)
+    assert abs(probe.duration - (end - start)) <= 1 / FPS + 1e-3
+    assert abs(len(frames) - len(expected)) <= 1
+    assert probe.has_audio and probe.video_codec == "h264"
+
+
+@pytest.mark.ffmpeg
+def test_smart_clip_keeps_the_source_frames_bit_exact_in_the_copied_gops(sources, tmp_path):
+    smart, _, cut = cut_both(sources["high_bframes"], 0.52, 5.3, tmp_path)
+
+    with av.open(str(sources["high_bframes"])) as container:
+        source_samples = {bytes(p) for p in container.demux(video=0) if p.size}
+    with av.open(str(smart)) as container:
+        copied = [bytes(p) for p in container.demux(video=0) if p.size and bytes(p) in source_samples]
+    assert len(copied) == cut.copied_frames == 2 * FPS  # the GOP from 2 s to 4 s, untouched
+
+
+@pytest.mark.ffmpeg
+def test_smart_mode_re_encodes_a_source_taller_than_max_height(sources, tmp_path):
+    target = tmp_path / "clip.mp4"
+
+    cut = ClipEncoder(mode="smart", max_height=60).cut_clip(sources["high_bframes"], 0.5, 5.0, target, with_audio=True)
+
+    assert cut.method == "reencode" and "max_height" in cut.fallback_reason
+    assert probe_video(target).height == 60
+
+
+@pytest.mark.ffmpeg
+def test_smart_mode_re_encodes_a_source_in_another_pixel_format(sources, tmp_path):
+    target = tmp_path / "clip.mp4"
+
+    cut = ClipEncoder(mode="smart").cut_clip(sources["yuv444"], 0.5, 5.0, target, with_audio=True)
+
+    assert cut.method == "reencode" and "yuv444p" in cut.fallback_reason
+    assert len(grey_frames(target)) == packet_count(target)
+    assert abs(probe_video(target).duration - 4.5) <= 1 / FPS + 1e-3
+
+
+@pytest.mark.ffmpeg
+def test_smart_mode_re_encodes_a_clip_with_no_whole_gop_inside(sources, tmp_path):
+    target = tmp_path / "clip.mp4"
+
+    cut = ClipEncoder(mode="smart").cut_clip(sources["high_bframes"], 2.3, 3.5, target, with_audio=False)
+
+    assert cut.method == "reencode" and "no whole GOP" in cut.fallback_reason
+    assert abs(probe_video(target).duration - 1.2) <= 1 / FPS + 1e-3
+
+
+@pytest.mark.ffmpeg
+def test_reencode_mode_is_the_default_and_cuts_within_one_frame(sources, tmp_path):
+    target = tmp_path / "clip.mp4"
+
+    cut = ClipEncoder().cut_clip(sources["high_bframes"], 1.3, 4.1, target, with_audio=True)
+
+    assert cut.method == "reencode" and not cut.fallback_reason
+    assert abs(probe_video(target).duration - 2.8) <= 1 / FPS + 1e-3
+
+
+# --- the settings in the clip fingerprint ---------------------------------------------
+
+
+def test_smart_mode_is_part_of_the_encoding_settings():
+    assert ClipEncoder(mode="smart").encoding()["mode"] == "smart"
+
+
+def test_default_mode_leaves_the_encoding_settings_as_before():
+    # Clips cut before the mode existed keep their fingerprints: no needless re-cuts.
+    assert "mode" not in ClipEncoder().encoding()
+
+
+# --- pure logic: planning, timestamps, parameter sets ----------------------------------
+
+FRAME = 512  # ticks per frame at 30 fps on a 1/15360 time base
+FRAMES = [i * FRAME for i in range(300)]  # 10 s
+KEYFRAMES = [i * FRAME for i in range(0, 301, 60)]  # every 2 s, and the end of the stream
+
+
+def ticks(seconds: float) -> float:
+    return seconds * 15360
+
+
+def test_plan_copies_the_whole_gops_between_the_head_and_the_tail():
+    plan = plan_smart_cut(FRAMES, KEYFRAMES, ticks(1.5), ticks(7.2), FRAME)
+
+    assert plan.first == ticks(1.5) and plan.last == ticks(7.2) - FRAME * 0.4 - FRAME * 0.6
+    assert (plan.copy_from, plan.copy_to) == (ticks(2.0), ticks(6.0))
+
+
+def test_plan_starts_with_the_first_frame_at_or_after_the_start():
+    plan = plan_smart_cut(FRAMES, KEYFRAMES, ticks(1.51), ticks(7.2), FRAME)
+
+    assert plan.first == 46 * FRAME  # 1.5333 s: the frame at 1.5 s is before the play
+
+
+def test_plan_without_head_when_the_play_starts_on_a_keyframe():
+    plan = plan_smart_cut(FRAMES, KEYFRAMES, ticks(2.0), ticks(6.0), FRAME)
+
+    assert plan.first == plan.copy_from == ticks(2.0) and plan.copy_to == ticks(6.0) == plan.last + FRAME
+
+
+def test_plan_copies_up_to_the_end_of_the_stream():
+    plan = plan_smart_cut(FRAMES, KEYFRAMES, ticks(3.1), ticks(10.0), FRAME)
+
+    assert (plan.copy_from, plan.copy_to, plan.last) == (ticks(4.0), ticks(10.0), ticks(10.0) - FRAME)
+
+
+def test_no_plan_when_no_whole_gop_lies_inside():
+    assert plan_smart_cut(FRAMES, KEYFRAMES, ticks(2.5), ticks(3.9), FRAME) is None
+    assert plan_smart_cut(FRAMES, KEYFRAMES, ticks(11), ticks(12), FRAME) is None
+
+
+def test_monotonic_dts_moves_earlier_timestamps_back_at_a_seam():
+    assert monotonic_dts([-2, -1, 0, 1, -1, 0, 1]) == [-5, -4, -3, -2, -1, 0, 1]
+    assert monotonic_dts([0, 1, 2]) == [0, 1, 2]
+
+
+SPS = bytes.fromhex("6764000dacd94141fb0110000003001000000303c0f1429960")  # id 0, High, level 1.3
+PPS = bytes.fromhex("68ebe3cb22c0")  # id 0 -> SPS 0
+
+
+def test_parameter_set_ids_are_read_from_sps_and_pps():
+    assert sps_id(SPS) == 0
+    assert pps_ids(PPS) == (0, 0)
+    assert sps_id(bytes.fromhex("6764000d40")) == 1  # ue(v) "010" = 1
+    assert pps_ids(bytes.fromhex("6848")) == (1, 1)
+
+
+def test_avc_config_round_trips():
+    config = AvcConfig(100, 0, 13, 4, (SPS,), (PPS,), b"\xfd\xf8\xf8\x00")
+
+    assert AvcConfig.parse(config.to_bytes()) == config
+
+
+def test_merged_config_holds_both_sets_and_the_higher_level():
+    source = AvcConfig(100, 0, 13, 4, (SPS,), (PPS,), b"\xfd\xf8\xf8\x00")
+    head = AvcConfig(100, 0, 30, 4, (bytes.fromhex("6764001e40"),), (bytes.fromhex("6848"),))  # sps id 1, pps id 1
+
+    merged = merged_avc_config(source, [head])
+
+    assert merged.sps == (SPS, head.sps[0]) and merged.pps == (PPS, head.pps[0])
+    assert merged.level == 30 and merged.extension == source.extension
+
+
+def test_merged_config_refuses_colliding_ids_and_other_profiles():
+    source = AvcConfig(100, 0, 13, 4, (SPS,), (PPS,))
+    with pytest.raises(SmartCutUnsafe, match="collide"):
+        merged_avc_config(source, [source])
+    with pytest.raises(SmartCutUnsafe, match="profile"):
+        merged_avc_config(source, [AvcConfig(77, 0, 13, 4, (bytes.fromhex("674d000d40"),), (bytes.fromhex("6848"),))])
+
+
+def test_annexb_units_become_length_prefixed_samples():
+    stream = b"\x00\x00\x00\x01" + SPS + b"\x00\x00\x01" + PPS + b"\x00\x00\x00\x01\x65\x88\x00\x10"
+
+    units = annexb_nal_units(stream)
+
+    assert units == [SPS, PPS, b"\x65\x88\x00\x10"]
+    assert length_prefixed_nal_types(length_prefixed(units)) == [7, 8, 5]
+
+
+def facts(**changes) -> StreamFacts:
+    from fractions import Fraction
+
+    values = dict(
+        codec="h264", profile="High", pix_fmt="yuv420p", width=1280, height=720, time_base=Fraction(1, 15360),
+        frame_rate=Fraction(30), avc_config=AvcConfig(100, 0, 31, 4, (SPS,), (PPS,)),
+    )  # fmt: skip
+    values.update(changes)
+    return StreamFacts(**values)
+
+
+def test_a_matching_h264_stream_has_no_obstacles():
+    assert smart_cut_obstacles(facts(), max_height=720) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"codec": "hevc"}, "not H.264"),
+        ({"profile": "High 4:4:4 Predictive"}, "profile"),
+        ({"pix_fmt": "yuv422p"}, "pixel format"),
+        ({"height": 1080, "width": 1920}, "max_height"),
+        ({"frame_rate": __import__("fractions").Fraction(24000, 1001)}, "time base"),
+        ({"avc_config": None}, "avcC"),
+        ({"avc_config": AvcConfig(100, 0, 31, 2, (SPS,), (PPS,))}, "length size"),
+    ],
+)
+def test_unsafe_streams_are_named_with_the_reason(changes, reason):
+    assert any(reason in obstacle for obstacle in smart_cut_obstacles(facts(**changes), max_height=720))
