@@ -44,11 +44,51 @@ def automation_interval_seconds(environ: Mapping[str, str] = os.environ) -> int:
     return int(environ.get(AUTOMATION_INTERVAL_VARIABLE) or DEFAULT_AUTOMATION_INTERVAL_SECONDS)
 
 
-def _ready_to_run(trigger: AutomationCondition) -> AutomationCondition:
-    """``trigger`` since the step last ran or was requested, once its inputs exist and nothing
-    it depends on (or the step itself) is running: ``eager()``'s guards."""
+def _inputs_updated_after_step() -> AutomationCondition:
+    """An input of this game's step was updated after the step's own latest materialization.
+
+    Both sides are timed events (``newly_updated``), so when an input update and the
+    step's own materialization land between the same two ticks, the later one wins: an
+    edit reported while the game's run was finishing is not swallowed, as it would be by
+    ``eager()``'s "since last handled", whose reset also counts the request itself.
+    """
     return (
-        trigger.since_last_handled()
+        AutomationCondition.any_deps_match(AutomationCondition.newly_updated())
+        .since(AutomationCondition.newly_updated())
+        .with_label("inputs updated after this step")
+    )
+
+
+def _inputs_updated_since_request() -> AutomationCondition:
+    """An input was updated since the step was last requested: a failed game runs again
+    once its plays change (and only then: a failing game is not retried in a loop)."""
+    return (
+        AutomationCondition.any_deps_updated()
+        .since(AutomationCondition.newly_requested())
+        .with_label("inputs updated since last request")
+    )
+
+
+def _first_tick_catch_up() -> AutomationCondition:
+    """On the sensor's very first tick, the games that nothing else would run: reported by
+    the plays sensor before automation was turned on, and never materialized."""
+    return (AutomationCondition.initial_evaluation() & AutomationCondition.missing()).with_label(
+        "first tick: missing"
+    )
+
+
+def _game_step(*extra_triggers: AutomationCondition) -> AutomationCondition:
+    triggers = (
+        _inputs_updated_after_step() & (_inputs_updated_since_request() | ~AutomationCondition.execution_failed())
+    ).with_label("inputs changed, not a failure already tried")
+    for trigger in (
+        AutomationCondition.any_deps_match(AutomationCondition.will_be_requested()).with_label("input requested this tick"),
+        _first_tick_catch_up(),
+        *extra_triggers,
+    ):
+        triggers = triggers | trigger
+    return (
+        triggers
         & ~AutomationCondition.any_deps_missing()
         & ~AutomationCondition.any_deps_in_progress()
         & ~AutomationCondition.in_progress()
@@ -56,23 +96,19 @@ def _ready_to_run(trigger: AutomationCondition) -> AutomationCondition:
 
 
 def game_step_condition() -> AutomationCondition:
-    """A game step runs when its game is added or its inputs for that game changed: ``eager()``.
+    """A game step runs when its inputs for that game changed: ``eager()``, made race-free.
 
-    Partition by partition, so an edited play in one game requests that game's steps only.
-    A failed game is not retried by automation (its failure counts as handled); retry it
-    from the UI. The retry policy covers transient errors inside the run.
+    Partition by partition, so an edited play in one game requests that game's steps
+    only, all in one run. A game whose run failed is not retried by automation until its
+    plays change again; retry it from the UI. The retry policy covers transient errors.
     """
-    return AutomationCondition.eager()
+    return _game_step().with_label("inputs changed (eager)")
 
 
 def game_examples_condition() -> AutomationCondition:
-    """``eager()``, and also every game's examples when the step's code version changes."""
-    trigger = (
-        AutomationCondition.newly_missing()
-        | AutomationCondition.any_deps_updated()
-        | AutomationCondition.code_version_changed()
-    ).with_label("game added, inputs updated or code version changed")
-    return _ready_to_run(trigger).with_label("eager or code version changed")
+    """As :func:`game_step_condition`, and also every game's examples when the step's code version changes."""
+    code_changed = AutomationCondition.code_version_changed().since_last_handled().with_label("code version changed")
+    return _game_step(code_changed).with_label("inputs or code version changed (eager)")
 
 
 def dataset_refresh_condition(cron: str | None = None) -> AutomationCondition:

@@ -21,8 +21,8 @@ from datetime import timedelta
 from typing import Any
 
 from dagster import (
-    AssetKey,
     AssetMaterialization,
+    AssetObservation,
     DagsterEventType,
     DagsterInstance,
     DefaultSensorStatus,
@@ -31,6 +31,7 @@ from dagster import (
     SensorResult,
     sensor,
 )
+# Not exported by dagster: the tags its own runs use to record a data version.
 from dagster._core.definitions.data_version import DATA_VERSION_IS_USER_PROVIDED_TAG, DATA_VERSION_TAG
 
 from basketball_assets.assets.plays import supabase_plays
@@ -92,15 +93,28 @@ def last_reported_versions(instance: DagsterInstance, games: Iterable[str]) -> d
     return reported
 
 
-def plays_materialization(game_id: str, version: str, plays: int, new_rows: int, source: str) -> AssetMaterialization:
-    """The runless materialization of one game's ``supabase_plays``, carrying its data version."""
-    return AssetMaterialization(
-        asset_key=supabase_plays.key,
-        partition=game_id,
-        description=f"{new_rows} new or edited rows in {source}",
-        metadata={"plays": plays, "new_or_edited_rows": new_rows, "source": source},
-        tags={DATA_VERSION_TAG: version, DATA_VERSION_IS_USER_PROVIDED_TAG: "true"},
-    )
+def plays_events(game_id: str, version: str, plays: int, new_rows: int, source: str) -> list[AssetMaterialization | AssetObservation]:
+    """The runless events that report one game's ``supabase_plays`` at ``version``.
+
+    The materialization is what declarative automation reacts to (``newly_updated``);
+    the observation carries the same data version for the UI's staleness, which Dagster
+    reads from observations for external assets. Together: the game's steps run, and
+    until they do, they show as stale.
+    """
+    tags = {DATA_VERSION_TAG: version, DATA_VERSION_IS_USER_PROVIDED_TAG: "true"}
+    metadata = {"plays": plays, "new_or_edited_rows": new_rows, "source": source}
+    # The observation goes first: a run records the materialization's storage id as the
+    # input it read, so an observation after that id would make a fresh game look stale.
+    return [
+        AssetObservation(asset_key=supabase_plays.key, partition=game_id, metadata=metadata, tags=tags),
+        AssetMaterialization(
+            asset_key=supabase_plays.key,
+            partition=game_id,
+            description=f"{new_rows} new or edited rows in {source}",
+            metadata=metadata,
+            tags=tags,
+        ),
+    ]
 
 
 def build_plays_sensor(
@@ -140,8 +154,9 @@ def build_plays_sensor(
 
         new_rows_by_game = rows_by_game(changes.new_rows)
         events = [
-            plays_materialization(game, version, versions[game][1], len(new_rows_by_game.get(game, [])), plays_source.describe())
+            event
             for game, version in changed.items()
+            for event in plays_events(game, version, versions[game][1], len(new_rows_by_game.get(game, [])), plays_source.describe())
         ]
         summary = (
             f"{len(changes.new_rows)} new or edited rows in {len(changes.games)} games: "
