@@ -137,7 +137,9 @@ def dataset_to_tune(instance: DagsterInstance, vertex: VertexTuning, storage: St
         raise Failure("tuned_model did not start a tuning job: " + "; ".join(problems), allow_retries=False)
     version, storage_id = latest_dataset_materialization(instance, uris["training"])
     require_limits_check_passed(instance, storage_id)
-    return DatasetToTune(training_uri=uris["training"], validation_uri=uris["validation"], version=version)
+    # An empty validation file is not sent: Vertex AI would reject it, and it is optional.
+    has_validation = manifest.get("counts", {}).get("validation", 1) > 0
+    return DatasetToTune(training_uri=uris["training"], validation_uri=uris["validation"] if has_validation else "", version=version)
 
 
 def latest_dataset_materialization(instance: DagsterInstance, training_uri: str) -> tuple[str, int]:

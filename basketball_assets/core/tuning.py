@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -216,7 +216,7 @@ class PollSchedule:
     maximum_s: float = 600.0
     factor: float = 1.5
 
-    def delays(self) -> Iterable[float]:
+    def delays(self) -> Iterator[float]:
         delay = self.initial_s
         while True:
             yield delay

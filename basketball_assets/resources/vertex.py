@@ -134,12 +134,20 @@ class VertexTuning(ConfigurableResource):
         """Jobs of this project and region carrying all ``labels``, newest first.
 
         The filter narrows the listing on the server; the labels are checked again here
-        so a server that ignores part of the filter cannot cause a false match.
+        so a server that ignores part of the filter cannot cause a false match, and one
+        that rejects the filter gets an unfiltered listing instead.
         """
-        request = aiplatform_v1.ListTuningJobsRequest(parent=self.parent, filter=list_filter(labels), page_size=100)
-        jobs = [job_status(job) for job in self.client.list_tuning_jobs(request=request, timeout=REQUEST_TIMEOUT_S)]
+        try:
+            jobs = self._list_jobs(list_filter(labels))
+        except api_exceptions.BadRequest:  # 400; over REST, INVALID_ARGUMENT arrives as this
+            jobs = self._list_jobs("")
         matching = [job for job in jobs if has_labels(job.labels, labels)]
         return sorted(matching, key=lambda job: job.create_time, reverse=True)
+
+
+    def _list_jobs(self, filter_text: str) -> list[TuningJobStatus]:
+        request = aiplatform_v1.ListTuningJobsRequest(parent=self.parent, filter=filter_text, page_size=100)
+        return [job_status(job) for job in self.client.list_tuning_jobs(request=request, timeout=REQUEST_TIMEOUT_S)]
 
 
 def job_status(job: aiplatform_v1.TuningJob) -> TuningJobStatus:

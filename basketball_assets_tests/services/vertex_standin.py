@@ -121,6 +121,8 @@ class VertexStandin:
     next_script: Script = field(default_factory=Script)
     #: The next this many job ``get`` calls answer 503 UNAVAILABLE, as a flaky network would.
     unavailable_gets: int = 0
+    #: Answer any list filter with 400 INVALID_ARGUMENT, as a server without label filters would.
+    reject_filters: bool = False
     jobs: dict[str, StandinJob] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -248,6 +250,8 @@ def make_handler(standin: VertexStandin) -> type[BaseHTTPRequestHandler]:
             with standin.lock:
                 if jobs_match:
                     prefix = f"projects/{jobs_match['project']}/locations/{jobs_match['location']}/"
+                    if standin.reject_filters and query.get("filter", [""])[0]:
+                        return self._error(400, "INVALID_ARGUMENT", "filter is not supported (stand-in)")
                     try:
                         listed = [
                             job.resource(enums_as_int)

@@ -256,6 +256,14 @@ def test_materializing_again_attaches_to_the_succeeded_job_instead_of_paying_twi
     assert listing.query["filter"] == [tuning.list_filter({tuning.DATASET_LABEL: dataset_version(world), tuning.TUNING_LABEL: tuning.tuning_hash(TuningSettings())})]
 
 
+def test_a_server_that_rejects_label_filters_still_finds_the_job(world, standin):
+    standin.reject_filters = True
+    first = tuned_metadata(tune(world, vertex_on(standin)))
+    second = tuned_metadata(tune(world, vertex_on(standin)))
+    assert len(standin.creates) == 1
+    assert second["job_name"] == first["job_name"] and second["attached_to_existing_job"] is True
+
+
 def test_a_job_still_running_from_an_earlier_run_is_followed_not_duplicated(world, standin):
     vertex = vertex_on(standin)
     settings = TuningSettings()
