@@ -130,7 +130,12 @@ def dataset_to_tune(instance: DagsterInstance, vertex: VertexTuning, storage: St
     if manifest is None:
         missing.append("a materialized combined_dataset")
     if missing:
-        raise Failure("tuned_model cannot start a Vertex AI tuning job; it needs: " + "; ".join(missing), allow_retries=False)
+        # Say at once everything a local setup lacks, the gs:// rule included.
+        local = tuning.dataset_uri_problems([storage.uri(manifest["files"]["training"])]) if manifest else []
+        raise Failure(
+            "tuned_model cannot start a Vertex AI tuning job; it needs: " + "; ".join(missing) + "".join(f". Also, {p}" for p in local),
+            allow_retries=False,
+        )
     uris = {split: storage.uri(manifest["files"][split]) for split in SPLITS}
     problems = tuning.settings_problems(settings, uris.values())
     if problems:

@@ -316,6 +316,14 @@ def test_without_vertex_settings_it_fails_at_once_naming_them(world, standin):
     assert standin.requests == []
 
 
+def test_unconfigured_and_local_it_names_everything_missing_at_once(world, standin, tmp_path):
+    local = LocalStorage(data_dir=str(tmp_path / "data"))
+    local.put_json(combined_manifest_key(), {"files": {"training": "c/combined_training.jsonl", "validation": "c/combined_validation.jsonl"}, "games": []})
+    message = failure_message(tune(world, VertexTuning(), storage=local))
+    assert "needs: VERTEX_PROJECT" in message
+    assert "Vertex AI can only tune on gs:// files" in message and "BASKETBALL_GCP_PROJECT" in message
+
+
 def test_a_local_default_dataset_cannot_be_tuned(world, standin, tmp_path):
     local = LocalStorage(data_dir=str(tmp_path / "data"))
     local.put_json(combined_manifest_key(), {"files": {"training": "c/combined_training.jsonl", "validation": "c/combined_validation.jsonl"}, "games": []})
