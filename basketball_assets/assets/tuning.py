@@ -251,6 +251,11 @@ def poll_until_finished(context: AssetExecutionContext, vertex: VertexTuning, jo
             context.log.warning(f"status of tuning job {job.name} unavailable ({error}); retrying")
             continue
         errors = 0
+        if latest.billable_tokens and not job.billable_tokens:
+            context.log.info(
+                f"Vertex AI counts {latest.billable_tokens:,} billable tokens in the dataset ({latest.dataset_examples:,} examples); "
+                "training is billed on tokens times epochs: check the Vertex AI pricing page for the price"
+            )
         changed = latest.state != job.state
         if changed or time.monotonic() - last_log > HEARTBEAT_S:
             log_state(context, latest, changed)
@@ -300,6 +305,7 @@ def job_metadata(job: TuningJobStatus, settings: TuningSettings, dataset: Datase
         "started_at": job.start_time,
         "ended_at": job.end_time,
         "duration_minutes": MetadataValue.float(round(duration, 2)) if duration is not None else MetadataValue.null(),
+        "billable_tokens_in_dataset": job.billable_tokens,
         "attached_to_existing_job": attached,
         "labels": MetadataValue.json(labels),
         **({"job_error": job.error} if job.error else {}),

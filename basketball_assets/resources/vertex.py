@@ -52,6 +52,9 @@ class TuningJobStatus:
     start_time: str = ""
     end_time: str = ""
     update_time: str = ""
+    #: Vertex AI's count of billable tokens in the dataset, once it has read it (0 before).
+    billable_tokens: int = 0
+    dataset_examples: int = 0
 
 
 class VertexTuning(ConfigurableResource):
@@ -167,6 +170,8 @@ def job_status(job: aiplatform_v1.TuningJob) -> TuningJobStatus:
         start_time=iso_time(job.start_time),
         end_time=iso_time(job.end_time),
         update_time=iso_time(job.update_time),
+        billable_tokens=job.tuning_data_stats.supervised_tuning_data_stats.total_billable_token_count,
+        dataset_examples=job.tuning_data_stats.supervised_tuning_data_stats.tuning_dataset_example_count,
     )
 
 

@@ -54,6 +54,8 @@ class Script:
 
     states: Sequence[str] = ("JOB_STATE_PENDING", "JOB_STATE_RUNNING", "JOB_STATE_SUCCEEDED")
     error: str = "Tuning failed: the training dataset has examples the model cannot read."
+    #: What the job reports once it has read the dataset (from RUNNING on).
+    billable_tokens: int = 123_456
 
 
 @dataclass
@@ -93,6 +95,9 @@ class StandinJob:
             resource["startTime"] = rfc3339(self.created)
         if state in ("JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"):
             resource["endTime"] = rfc3339(datetime.now(timezone.utc))
+        if state not in ("JOB_STATE_QUEUED", "JOB_STATE_PENDING"):
+            # int64 fields travel as JSON strings.
+            resource["tuningDataStats"] = {"supervisedTuningDataStats": {"totalBillableTokenCount": str(self.script.billable_tokens), "tuningDatasetExampleCount": "7"}}
         if state == "JOB_STATE_SUCCEEDED":
             resource["tunedModel"] = {
                 "model": f"projects/{project}/locations/{location}/models/tuned-{job_id}@1",

@@ -196,6 +196,7 @@ def test_a_succeeding_job_materializes_with_the_job_model_and_dataset_recorded(w
     assert metadata["console"] == tuning.console_url(job_name)
     assert metadata["attached_to_existing_job"] is False
     assert metadata["created_at"] and metadata["ended_at"]
+    assert metadata["billable_tokens_in_dataset"] == 123_456
 
 
 def test_the_run_log_shows_each_state_change_with_the_elapsed_time(world, standin):
@@ -204,6 +205,7 @@ def test_the_run_log_shows_each_state_change_with_the_elapsed_time(world, standi
     log = [line for line in run_log(world.instance, result.run_id) if line.startswith("tuning job ")]
     assert [line.split(" ")[5] for line in log] == ["PENDING", "RUNNING", "SUCCEEDED"]
     assert all("since it was created" in line for line in log)
+    assert any(line.startswith("Vertex AI counts 123,456 billable tokens") for line in run_log(world.instance, result.run_id))
 
 
 def test_hyperparameters_from_config_reach_vertex_ai(world, standin):
