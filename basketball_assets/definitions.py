@@ -1,5 +1,8 @@
 """The one ``Definitions`` object: assets, checks, sensors and resources for this environment."""
 
+import os
+from collections.abc import Mapping
+
 from dagster import Definitions, load_asset_checks_from_modules
 
 from basketball_assets import checks
@@ -12,10 +15,17 @@ from basketball_assets.assets.tuning import tuned_model
 from basketball_assets.resources import resources_from_environment
 from basketball_assets.sensors import supabase_plays_sensor
 
-defs = Definitions(
-    assets=[supabase_plays, game_plays, game_clips, game_training_data, combined_dataset, tuned_model],
-    asset_checks=load_asset_checks_from_modules([checks]),
-    # Both off until turned on in the UI (Automation tab) or with `dagster sensor start`.
-    sensors=[supabase_plays_sensor, build_automation_sensor()],
-    resources=resources_from_environment(),
-)
+
+
+def build_definitions(environ: Mapping[str, str] = os.environ) -> Definitions:
+    """The definitions with resources chosen from ``environ`` (local unless cloud settings)."""
+    return Definitions(
+        assets=[supabase_plays, game_plays, game_clips, game_training_data, combined_dataset, tuned_model],
+        asset_checks=load_asset_checks_from_modules([checks]),
+        # Both off until turned on in the UI (Automation tab) or with `dagster sensor start`.
+        sensors=[supabase_plays_sensor, build_automation_sensor()],
+        resources=resources_from_environment(environ),
+    )
+
+
+defs = build_definitions()

@@ -12,6 +12,7 @@ on the instance in ``$DAGSTER_HOME`` (the one ``dagster dev`` shows afterwards).
 """
 
 import argparse
+import multiprocessing
 import random
 import sys
 import time
@@ -164,8 +165,9 @@ def materialize_game(game_id: str) -> tuple[str, bool, str]:
     """One run for one game partition, on the instance in $DAGSTER_HOME."""
     from dagster import AssetSelection, DagsterInstance
 
-    from basketball_assets.definitions import defs
+    from basketball_assets.definitions import build_definitions
 
+    defs = build_definitions()  # from this process's environment, not an earlier import's
     job = defs.resolve_implicit_global_asset_job_def()
     selection = AssetSelection.assets("game_plays", "game_clips", "game_training_data")
     with DagsterInstance.get() as instance:
@@ -188,9 +190,9 @@ def materialize_game(game_id: str) -> tuple[str, bool, str]:
 def materialize_combined() -> bool:
     from dagster import AssetKey, DagsterInstance
 
-    from basketball_assets.definitions import defs
+    from basketball_assets.definitions import build_definitions
 
-    job = defs.resolve_implicit_global_asset_job_def()
+    job = build_definitions().resolve_implicit_global_asset_job_def()
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
             run_config=QUIET_LOGS, instance=instance, asset_selection=[AssetKey("combined_dataset")], raise_on_error=False
@@ -222,7 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.monotonic()
     failed = []
-    with ProcessPoolExecutor(max_workers=max(1, args.parallel)) as pool:
+    # Spawned, not forked: each game's process starts clean and reads the environment.
+    with ProcessPoolExecutor(max_workers=max(1, args.parallel), mp_context=multiprocessing.get_context("spawn")) as pool:
         for game_id, success, summary in pool.map(materialize_game, game_ids):
             print(f"game {game_id}: {'materialized' if success else 'FAILED'}, {summary}")
             if not success:

@@ -12,6 +12,8 @@ pytestmark = pytest.mark.ffmpeg
 
 
 def test_demo_materializes_every_game_and_the_combined_dataset(tmp_path, monkeypatch, capsys):
+    import basketball_assets.definitions  # noqa: F401  (imported before, as in a long-lived process)
+
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     monkeypatch.setenv("BASKETBALL_DATA_DIR", str(tmp_path / "data"))
     (tmp_path / "dagster_home").mkdir()
@@ -33,3 +35,5 @@ def test_demo_materializes_every_game_and_the_combined_dataset(tmp_path, monkeyp
         assert instance.get_latest_materialization_event(AssetKey("combined_dataset")) is not None
     output = capsys.readouterr().out
     assert "combined_dataset: materialized" in output and str(Path(tmp_path / "data")) in output
+    # Every clip was cut in this run's data folder (none found from elsewhere).
+    assert output.count(" cut)") == 2 and "(0 cut)" not in output
