@@ -210,6 +210,9 @@ class ClipEncoder(ConfigurableResource):
                 obstacles = smart_cut_obstacles(facts, self.max_height)
                 if obstacles:
                     raise SmartCutUnsafe("; ".join(obstacles))
+                # ffmpeg's -ss counts from the file's start time: pick frames the same way.
+                origin = (container.start_time or 0) / av.time_base
+                start, end = start + origin, end + origin
                 window = read_gop_window(container, stream, start, end, facts)
                 plan = plan_smart_cut(
                     window.frame_pts,
@@ -619,7 +622,9 @@ def read_gop_window(container: av.container.InputContainer, stream: av.video.str
         else:
             # The end of the stream closes the last GOP.
             boundaries.append(max(p.pts for p in packets) + int(facts.frame_ticks))
-        if packets and packets[0].is_keyframe and packets[0].pts * facts.time_base <= start:
+        # Landed on a keyframe at or before the start, or on the stream's very first frame.
+        first_frame = stream.start_time if stream.start_time is not None else 0
+        if packets and packets[0].is_keyframe and (packets[0].pts * facts.time_base <= start or packets[0].pts <= first_frame):
             break
         # Seeking by decode time can land one keyframe late: try just before it.
         ticks = (packets[0].pts if packets else ticks) - int(facts.frame_ticks)
