@@ -133,6 +133,11 @@ class VertexStandin:
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
 
+    def most_gets(self) -> int:
+        """The most ``get`` calls any job has had (safe while the server runs)."""
+        with self.lock:
+            return max((job.gets for job in self.jobs.values()), default=0)
+
     def calls(self, method: str, suffix: str = "") -> list[RecordedRequest]:
         return [r for r in self.requests if r.method == method and r.path.endswith(suffix)]
 

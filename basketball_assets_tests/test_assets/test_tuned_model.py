@@ -209,9 +209,19 @@ def test_the_run_log_shows_each_state_change_with_the_elapsed_time(world, standi
 
 
 def test_hyperparameters_from_config_reach_vertex_ai(world, standin):
-    result = tune(world, vertex_on(standin), epochs=3, learning_rate_multiplier=0.5, adapter_size="ADAPTER_SIZE_FOUR", display_name="plays-v2", labels={"team": "ml"})
+    result = tune(
+        world,
+        vertex_on(standin),
+        epochs=3,
+        learning_rate_multiplier=0.5,
+        adapter_size="ADAPTER_SIZE_FOUR",
+        display_name="plays-v2",
+        labels={"team": "ml"},
+        service_account="tuner@basketball-test.iam.gserviceaccount.com",
+    )
     assert result.success, failure_message(result)
     body = standin.creates[0].body
+    assert body["serviceAccount"] == "tuner@basketball-test.iam.gserviceaccount.com"
     assert body["supervisedTuningSpec"]["hyperParameters"] == {"epochCount": "3", "learningRateMultiplier": 0.5, "adapterSize": 2}
     assert body["tunedModelDisplayName"] == "plays-v2"
     assert body["labels"]["team"] == "ml"
@@ -395,7 +405,7 @@ def test_terminating_the_run_cancels_the_tuning_job(world, standin, tmp_path):
             env=environment,
         )
     try:
-        wait_for(lambda: any(job.gets >= 2 for job in standin.jobs.values()), process, output)
+        wait_for(lambda: standin.most_gets() >= 2, process, output)
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=120)
     finally:
