@@ -174,6 +174,24 @@ def test_reencode_mode_is_the_default_and_cuts_within_one_frame(sources, tmp_pat
     assert abs(probe_video(target).duration - 2.8) <= 1 / FPS + 1e-3
 
 
+@pytest.mark.ffmpeg
+def test_smart_clips_pass_the_game_clips_step_and_land_in_storage(sources, tmp_path):
+    from basketball_assets.assets.clips import cut_clip
+    from basketball_assets.core.clips import HalfVideo, PlannedClip
+    from basketball_assets.resources.storage import LocalStorage, SourceVideo
+
+    storage = LocalStorage(data_dir=str(tmp_path / "data"))
+    key = "Games/g/BroadcastHalf1.mp4"
+    clip = PlannedClip("p1", "broadcast", "games/g/clips/p1_broadcast.mp4", 1, key, 0.52, 5.3, "fingerprint")
+
+    # The step's own path: cut, probe, duration check, store.
+    cut_clip(storage, ClipEncoder(mode="smart"), clip, SourceVideo(key, sources["high_bframes"], "id"), HalfVideo(key, SECONDS, "id"))
+
+    with storage.local_copy(clip.key) as path:
+        assert abs(probe_video(path).duration - clip.duration) <= 1 / FPS + 1e-3
+    assert storage.metadata(clip.key)["fingerprint"] == "fingerprint"
+
+
 # --- the settings in the clip fingerprint ---------------------------------------------
 
 
