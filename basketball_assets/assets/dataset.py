@@ -10,18 +10,23 @@ from dagster import (
     AllPartitionMapping,
     AssetDep,
     AssetExecutionContext,
+    Config,
     DataVersion,
     Failure,
     MaterializeResult,
     MetadataValue,
     asset,
 )
+from pydantic import Field
 
 from basketball_assets.assets.policies import DATASET_GROUP, TRANSIENT_RETRY
 from basketball_assets.assets.training_data import game_training_data, read_game_training_data
 from basketball_assets.automation import dataset_refresh_condition
 from basketball_assets.core.dataset import SPLITS, unique_lines
-from basketball_assets.core.layout import combined_jsonl_key, combined_manifest_key, utc_timestamp
+from basketball_assets.core.dataset_card import CostAssumptions, DatasetCard, clip_of_uri, dataset_card_key, example_parts
+from basketball_assets.core.layout import clip_key, clips_manifest_key, combined_jsonl_key, combined_manifest_key, utc_timestamp
+from basketball_assets.core.plays import Rejection
+from basketball_assets.core.tuning import DEFAULT_BASE_MODEL, DEFAULT_EPOCHS
 from basketball_assets.partitions import games_partitions
 from basketball_assets.resources.storage import Storage
 
@@ -29,6 +34,31 @@ from basketball_assets.resources.storage import Storage
 def read_combined_dataset(storage: Storage) -> dict[str, Any] | None:
     """The latest combined files: ``{"files": {split: key}, "counts": ..., "games": [...]}``."""
     return storage.read_json(combined_manifest_key())
+
+
+class DatasetCardConfig(Config):
+    """The assumptions of the dataset card's tuning cost estimate: set them to today's figures."""
+
+    epochs: int = Field(default=DEFAULT_EPOCHS, ge=1, description="Epochs the estimate assumes (the tuning step's default).")
+    base_model: str = Field(default=DEFAULT_BASE_MODEL, description="The model whose price is given below (for the card's text).")
+    price_per_million_training_tokens: float = Field(
+        default=25.0,
+        ge=0,
+        description="Assumed price (USD) of one million training tokens for base_model; check Vertex AI's pricing page.",
+    )
+    tokens_per_clip_second: float = Field(
+        default=295.0, gt=0, description="Assumed tokens per second of clip (video frames plus audio) at the default media resolution."
+    )
+    characters_per_token: float = Field(default=4.0, gt=0, description="Assumed characters per text token (prompt and description).")
+
+    def assumptions(self) -> CostAssumptions:
+        return CostAssumptions(
+            epochs=self.epochs,
+            price_per_million_tokens=self.price_per_million_training_tokens,
+            tokens_per_clip_second=self.tokens_per_clip_second,
+            characters_per_token=self.characters_per_token,
+            base_model=self.base_model,
+        )
 
 
 @asset(
@@ -39,7 +69,7 @@ def read_combined_dataset(storage: Storage) -> dict[str, Any] | None:
     retry_policy=TRANSIENT_RETRY,
     automation_condition=dataset_refresh_condition(),
 )
-def combined_dataset(context: AssetExecutionContext, storage: Storage) -> MaterializeResult:
+def combined_dataset(context: AssetExecutionContext, storage: Storage, config: DatasetCardConfig) -> MaterializeResult:
     """All games' examples in one dataset: `cumulative-execution-{timestamp}/combined_training.jsonl`
     and `combined_validation.jsonl` in the training bucket.
 
@@ -47,6 +77,10 @@ def combined_dataset(context: AssetExecutionContext, storage: Storage) -> Materi
     order), without duplicate lines. Lines are streamed, never held in memory, so it
     scales to thousands of games. Games without training data yet are left out and
     named in the metadata and in the `every_game_present` check.
+
+    The dataset card (`dataset_card.md` beside the JSONL, and the `dataset_card` metadata)
+    says what the files hold: examples per split and angle, clip lengths and sizes,
+    description lengths, rejected plays by reason, and what tuning on it would cost.
     """
     games = sorted(context.instance.get_dynamic_partitions(games_partitions.name))
     manifests = {game_id: read_game_training_data(storage, game_id) for game_id in games}
@@ -61,12 +95,19 @@ def combined_dataset(context: AssetExecutionContext, storage: Storage) -> Materi
     files = {split: combined_jsonl_key(split, timestamp) for split in SPLITS}
     counts: dict[str, int] = {}
     digest = hashlib.sha256()
+    card = DatasetCard(config.assumptions(), games=len(included))
+    clip_facts = GameClipFacts(storage)
     with storage.scratch_dir() as folder:
         for split in SPLITS:
             path = folder / f"combined_{split}.jsonl"
             keys = (manifests[game_id]["files"][split] for game_id in included)
-            counts[split] = write_lines(path, unique_lines(lines_of(storage, keys)), digest)
+            lines = counted(unique_lines(lines_of(storage, keys)), split, card, clip_facts)
+            counts[split] = write_lines(path, lines, digest)
             storage.put_file(files[split], path)
+    for game_id in included:
+        card.add_game_rejections(GameClipFacts.rejections(storage, game_id))
+    card_text = card.markdown(f"Dataset card: cumulative-execution-{timestamp}", SPLITS, {s: storage.uri(k) for s, k in files.items()})
+    storage.put_text(dataset_card_key(timestamp), card_text)
     storage.put_json(
         combined_manifest_key(),
         {"timestamp": timestamp, "files": files, "counts": counts, "games": included, "missing_games": missing},
@@ -82,6 +123,9 @@ def combined_dataset(context: AssetExecutionContext, storage: Storage) -> Materi
             "validation_file": MetadataValue.url(storage.uri(files["validation"])),
             "training_uri": storage.uri(files["training"]),
             "validation_uri": storage.uri(files["validation"]),
+            "dataset_card": MetadataValue.md(card_text),
+            "dataset_card_file": MetadataValue.path(storage.uri(dataset_card_key(timestamp))),
+            **card.summary(SPLITS),
         },
         data_version=DataVersion(digest.hexdigest()[:32]),
     )
@@ -101,3 +145,54 @@ def write_lines(path: Path, lines: Iterator[str], digest: "hashlib._Hash") -> in
             count += 1
     digest.update(b"--split--")
     return count
+
+
+class GameClipFacts:
+    """Seconds and bytes of one game's clips at a time, from its clips manifest.
+
+    Lines arrive game by game, so holding the current game's clips is enough.
+    """
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.game_id: str | None = None
+        self.facts: dict[str, tuple[float, int | None]] = {}
+
+    def of(self, game_id: str, key: str) -> tuple[float, int | None] | None:
+        if game_id != self.game_id:
+            self.game_id, self.facts = game_id, self.load(game_id)
+        return self.facts.get(key)
+
+    def load(self, game_id: str) -> dict[str, tuple[float, int | None]]:
+        manifest = self.storage.read_json(clips_manifest_key(game_id)) or {}
+        sizes = manifest.get("clip_bytes") or {}
+        facts = {}
+        for clip in manifest.get("clips", []):
+            size = sizes.get(clip["key"])
+            # Manifests written before sizes were recorded: ask storage once.
+            if size is None and self.storage.exists(clip["key"]):
+                size = self.storage.size(clip["key"])
+            facts[clip["key"]] = (clip["video_end"] - clip["video_start"], size)
+        return facts
+
+    @staticmethod
+    def rejections(storage: Storage, game_id: str) -> list[Rejection]:
+        manifest = storage.read_json(clips_manifest_key(game_id)) or {}
+        return [Rejection.from_dict(rejection) for rejection in manifest.get("rejections", [])]
+
+
+def counted(lines: Iterator[str], split: str, card: DatasetCard, clip_facts: GameClipFacts) -> Iterator[str]:
+    """Pass lines through unchanged, adding each example to the card on the way."""
+    previous_play = None
+    for line in lines:
+        uri, description = example_parts(line)
+        clip = clip_of_uri(uri)
+        facts = clip_facts.of(clip[0], clip_key(*clip)) if clip else None
+        seconds, size = facts if facts else (None, None)
+        card.add_example(split, clip[2] if clip else "other", description, seconds, size)
+        # A play's clips are adjacent (play id, then angle order): count it once.
+        play = clip[:2] if clip else uri
+        if play != previous_play:
+            card.add_play(split)
+            previous_play = play
+        yield line

@@ -42,9 +42,13 @@ class SheetLayout:
     #: Rows per stored image; a bigger game is stored as several pages.
     rows_per_page: int = 100
     #: Rows shown inline in the UI; the rest stay in storage only.
-    inline_rows: int = 8
-    #: Width of the inline preview (the UI scales wide images down anyway).
+    inline_rows: int = 6
+    #: Width of the inline preview, and its JPEG quality (2 best, 31 worst).
     inline_width: int = 900
+    inline_quality: int = 12
+    #: Largest inline image in bytes (metadata is stored with every materialization):
+    #: busier pictures show fewer rows.
+    inline_max_bytes: int = 80_000
 
     @property
     def strip_width(self) -> int:
@@ -272,6 +276,11 @@ def header_filter(layout: SheetLayout) -> str:
 
 def inline_rows_shown(total_rows: int, layout: SheetLayout) -> int:
     return min(total_rows, layout.inline_rows)
+
+
+def fewer_rows(shown: int) -> int:
+    """Rows to try next when the inline preview came out over its byte budget (0: give up)."""
+    return shown // 2
 
 
 def preview_markdown(image_data_uri: str | None, shown: int, total: int, page_uris: Sequence[str], problem: str = "") -> str:

@@ -708,3 +708,43 @@ def write_smart_clip(
         finally:
             if audio_input is not None:
                 audio_input.close()
+
+
+# --- contact sheets: frames of clips, laid out by basketball_assets.core.contact_sheet ---
+
+
+class ContactSheetFailed(RuntimeError):
+    """ffmpeg could not render (part of) a contact sheet; the message carries its reason."""
+
+
+def run_ffmpeg_in(folder: Path, arguments: Sequence[str], what: str, ffmpeg_binary: str | None = None) -> None:
+    """Run ffmpeg with ``folder`` as its working folder (the sheet's text files are there)."""
+    command = [ffmpeg_executable(ffmpeg_binary), "-nostdin", "-v", "error", "-y", *arguments]
+    result = subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True)
+    if result.returncode != 0:
+        raise ContactSheetFailed(f"ffmpeg failed rendering {what}: {ffmpeg_reason(result.stderr)}")
+
+
+def render_sheet_row(folder: Path, name: str, clips: Sequence[Path], filter_graph: str, ffmpeg_binary: str | None = None) -> Path:
+    """One row image ``folder/name`` (PNG) from its clips, by a row filter graph whose
+    output is ``[row]``. Each clip is decoded once (the clips are short)."""
+    inputs = [argument for clip in clips for argument in ("-i", str(clip))]
+    target = folder / name
+    run_ffmpeg_in(folder, [*inputs, "-filter_complex", filter_graph, "-map", "[row]", "-frames:v", "1", "-update", "1", name], f"contact sheet row {name}", ffmpeg_binary)
+    return target
+
+
+def stack_sheet_rows(folder: Path, rows: Sequence[Path], target: Path, quality: int = 4, ffmpeg_binary: str | None = None) -> None:
+    """Stack images of one width (a header, then rows) top to bottom into one JPEG
+    (``quality``: 2 best, 31 worst)."""
+    inputs = [argument for row in rows for argument in ("-i", row.name)]
+    stack = f"vstack=inputs={len(rows)}" if len(rows) > 1 else "null"
+    arguments = [*inputs, "-filter_complex", stack, "-frames:v", "1", "-update", "1", "-q:v", str(quality), str(target)]
+    run_ffmpeg_in(folder, arguments, f"contact sheet {target.name}", ffmpeg_binary)
+
+
+def sheet_preview(sheet: Path, target: Path, height: int, width: int, quality: int = 6, ffmpeg_binary: str | None = None) -> bytes:
+    """The top ``height`` pixels of a sheet, scaled to ``width``, as JPEG bytes (for inline display)."""
+    arguments = ["-i", str(sheet), "-vf", f"crop=iw:min(ih\\,{height}):0:0,scale={width}:-2", "-frames:v", "1", "-update", "1", "-q:v", str(quality), str(target)]
+    run_ffmpeg_in(target.parent, arguments, f"the preview of {sheet.name}", ffmpeg_binary)
+    return target.read_bytes()

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from basketball_assets.core.clips import PlannedClip
 from basketball_assets.core.contact_sheet import (
     SheetLayout,
+    fewer_rows,
     frame_numbers,
     header_filter,
     paged,
@@ -104,6 +105,14 @@ def test_preview_markdown_inlines_the_image_and_names_the_whole_sheet():
     assert "first 8 of 23 plays shown" in text and "`file:///d/contact_sheet.jpg`" in text
     assert "all 5 plays shown" in preview_markdown("data:x", 5, 5, ["u"])
     assert preview_markdown(None, 0, 4, [], problem="ffmpeg failed").startswith("**No contact sheet:** ffmpeg failed")
+
+
+def test_an_inline_preview_over_budget_halves_its_rows_down_to_one():
+    shown, tried = 6, []
+    while shown:
+        tried.append(shown)
+        shown = fewer_rows(shown)
+    assert tried == [6, 3, 1]
 
 
 @pytest.mark.parametrize("rows", [1, 8, 100])
