@@ -41,6 +41,9 @@ setup(
             # The GCS-protocol server the GCS storage tests start on 127.0.0.1 (pure Python;
             # 2026.7 serves what google-cloud-storage 3.x asks for: custom metadata, ranges).
             "gcp-storage-emulator>=2026.7,<2027",
+            # Drives Debian's Chromium (scripts/install_chromium.sh) for the browser test and
+            # scripts/screenshots.py; the wheel brings its driver, no browser is downloaded.
+            "playwright>=1.50,<2",
         ],
     },
 )
