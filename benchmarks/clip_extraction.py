@@ -1,6 +1,6 @@
 """Clip extraction benchmark: the project's clip path against a naive baseline and the encode limit.
 
-    python benchmarks/clip_extraction.py [--half-minutes 5] [--preset-clips 6]
+    python benchmarks/clip_extraction.py [--half-minutes 5] [--rounds 5] [--preset-clips 6]
 
 Generates (once, cached in ``.benchmarks/``) a game of four 1280x720@30 halves with a
 keyframe every 2 s and audio, and 30 plays of 8-12 s starting off keyframes over both
@@ -16,6 +16,12 @@ halves and angles. Then measures, on the same machine in one run:
 4. smart: the same project path with ``ClipEncoder(mode="smart")``;
 5. a table per x264 preset (time and size of the project path over the first clips).
 
+The machine may be shared (two cores, other people's tests), so (1)-(4) take turns: the
+clips are split into ``--rounds`` groups, and each group is cut by every way in rotating
+order (the limit encodes one segment per round, as long as that group's clips). Wall
+time decides the last line; CPU time (ffmpeg children plus this process's PyAV threads)
+is printed beside it, as it moves much less with other people's load.
+
 Every clip of (2) and (4) is checked to be within one frame of its play; smart clips are
 also decoded from start to end (any decoder error fails the run) and their first frame
 compared (PSNR) with the re-encoded clip's. The last line sums it up:
@@ -28,12 +34,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import platform
 import os
+import platform
+import resource
 import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -64,6 +72,26 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process (PyAV work, all threads) and of its finished children (ffmpeg)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@dataclass
+class Measure:
+    """Wall-clock and CPU seconds of one way of cutting, summed over the rounds."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    def add(self, action: Callable[[], object]) -> None:
+        cpu, started = cpu_seconds(), time.perf_counter()
+        action()
+        self.wall += time.perf_counter() - started
+        self.cpu += cpu_seconds() - cpu
+
+
 def encoding_args(encoder: ClipEncoder) -> list[str]:
     """The project's encoding settings as ffmpeg output arguments (for naive and limit)."""
     return [
@@ -79,15 +107,14 @@ def run_ffmpeg(arguments: Sequence[str]) -> None:
     subprocess.run([ffmpeg_executable(), "-nostdin", "-v", "error", "-y", *arguments], check=True, stdin=subprocess.DEVNULL)
 
 
-def naive(halves: dict, plays: Sequence[BenchmarkPlay], encoder: ClipEncoder, folder: Path) -> None:
+def naive(work, encoder: ClipEncoder, folder: Path) -> None:
     """Output seeking: ffmpeg decodes from the start of the half up to each clip."""
-    for play in plays:
-        source = halves[(play.angle, play.half)]
-        run_ffmpeg(["-i", str(source), "-ss", f"{play.start:.6f}", "-t", f"{play.duration:.6f}", *encoding_args(encoder), str(folder / f"{play.play_id}.mp4")])
+    for clip, source, _ in work:
+        run_ffmpeg(["-i", str(source.path), "-ss", f"{clip.video_start:.6f}", "-t", f"{clip.duration:.6f}", *encoding_args(encoder), str(folder / f"{clip.play_id}.mp4")])
 
 
 def encode_limit(halves: dict, seconds: float, encoder: ClipEncoder, folder: Path) -> None:
-    """One segment as long as all clips together, same settings, no seeking or cutting."""
+    """One segment as long as the clips together, same settings, no seeking or cutting."""
     source = halves[("broadcast", 1)]
     run_ffmpeg(["-stream_loop", "-1", "-i", str(source), "-t", f"{seconds:.6f}", *encoding_args(encoder), str(folder / "limit.mp4")])
 
@@ -171,15 +198,16 @@ class FallbackCounter(logging.Handler):
             self.reasons.append(record.getMessage())
 
 
-def presets_table(work, presets: Sequence[str], folder: Path) -> list[tuple[str, float, int]]:
+def presets_table(work, presets: Sequence[str], folder: Path) -> list[tuple[str, Measure, int]]:
     """Time and total size of the project path per x264 preset."""
     rows = []
     for preset in presets:
         storage = fresh_storage(folder / preset)
-        seconds = timed(lambda: project(work, ClipEncoder(preset=preset), storage))
+        measure = Measure()
+        measure.add(lambda: project(work, ClipEncoder(preset=preset), storage))
         size = sum(storage.size(clip.key) for clip, _, _ in work)
-        rows.append((preset, seconds, size))
-        print(f"  preset {preset:<10} {seconds:7.1f} s  {size / 1e6:7.1f} MB", flush=True)
+        rows.append((preset, measure, size))
+        print(f"  preset {preset:<10} {measure.wall:7.1f} s wall, {measure.cpu:7.1f} s CPU, {size / 1e6:7.1f} MB", flush=True)
     return rows
 
 
@@ -192,6 +220,7 @@ def fresh_storage(folder: Path) -> LocalStorage:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--half-minutes", type=float, default=5, help="length of each half video (default 5)")
+    parser.add_argument("--rounds", type=int, default=5, help="the clips are measured in this many interleaved rounds (default 5)")
     parser.add_argument("--preset-clips", type=int, default=6, help="clips per preset in the preset table; 0 skips it (default 6)")
     parser.add_argument("--presets", default=",".join(PRESETS), help="presets of the table, comma-separated")
     parser.add_argument("--no-smart", action="store_true", help="skip the smart-cut measurement")
@@ -204,68 +233,83 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"game: 4 halves of {args.half_minutes:g} min, 1280x720@{FPS}, keyframe every 2 s; {len(plays)} plays, {clip_seconds:.1f} clip-seconds")
     print(f"encoding: {encoder.encoding()}", flush=True)
 
-    run_dir = CACHE_DIR / "run"
+    run_dir = CACHE_DIR / f"run-{args.half_minutes:g}min"
     shutil.rmtree(run_dir, ignore_errors=True)
     (run_dir / "naive").mkdir(parents=True)
     (run_dir / "limit").mkdir(parents=True)
     work = planned_clips(halves, plays)
-    results: dict[str, float] = {}
+    reference, smart = fresh_storage(run_dir / "project"), fresh_storage(run_dir / "smart")
+    counter = FallbackCounter()
+    logging.getLogger("dagster").addHandler(counter)
 
-    results["naive_s"] = timed(lambda: naive(halves, plays, encoder, run_dir / "naive"))
-    print(f"naive (output seeking):        {results['naive_s']:7.1f} s", flush=True)
-    reference = fresh_storage(run_dir / "project")
-    results["project_s"] = timed(lambda: project(work, encoder, reference))
-    print(f"project (cut_clip, re-encode): {results['project_s']:7.1f} s", flush=True)
-    results["limit_s"] = timed(lambda: encode_limit(halves, clip_seconds, encoder, run_dir / "limit"))
-    print(f"limit (one segment encode):    {results['limit_s']:7.1f} s", flush=True)
-    errors = error_frames(reference, work)
-
-    smart_fields = ""
+    # The machine is shared: the ways of cutting take turns, a round of clips each, in
+    # rotating order, so a busy minute weighs on all of them alike.
+    ways = {
+        "naive": lambda group: naive(group, encoder, run_dir / "naive"),
+        "project": lambda group: project(group, encoder, reference),
+        "limit": lambda group: encode_limit(halves, sum(clip.duration for clip, _, _ in group), encoder, run_dir / "limit"),
+    }
     if not args.no_smart:
-        counter = FallbackCounter()
-        logging.getLogger("dagster").addHandler(counter)
-        smart = fresh_storage(run_dir / "smart")
-        results["smart_s"] = timed(lambda: project(work, ClipEncoder(mode="smart"), smart))
-        logging.getLogger("dagster").removeHandler(counter)
+        ways["smart"] = lambda group: project(group, ClipEncoder(mode="smart"), smart)
+    measures = {name: Measure() for name in ways}
+    rounds = max(1, min(args.rounds, len(work)))
+    for number in range(rounds):
+        group = work[number::rounds]
+        names = list(ways)[number % len(ways) :] + list(ways)[: number % len(ways)]
+        for name in names:
+            measures[name].add(lambda: ways[name](group))
+        print(f"round {number + 1}/{rounds}: " + ", ".join(f"{n} {measures[n].wall:.1f} s" for n in ways), flush=True)
+    logging.getLogger("dagster").removeHandler(counter)
+
+    errors = error_frames(reference, work)
+    print(f"project clips: max error {max(errors):.2f} frames")
+    smart_fields = ""
+    if "smart" in measures:
         smart_errors = error_frames(smart, work)
         worst_psnr, frames = check_smart(smart, reference, work)
-        print(f"smart (cut_clip, smart mode):  {results['smart_s']:7.1f} s")
         print(
-            f"  smart clips: {len(work) - len(counter.reasons)} smart, {len(counter.reasons)} fell back; {frames} frames decoded "
-            f"without error; max error {max(smart_errors):.2f} frames; first frame vs re-encoded: min PSNR {worst_psnr:.1f} dB",
-            flush=True,
+            f"smart clips: {len(work) - len(counter.reasons)} smart, {len(counter.reasons)} fell back; {frames} frames decoded "
+            f"without error; max error {max(smart_errors):.2f} frames; first frame vs re-encoded: min PSNR {worst_psnr:.1f} dB"
         )
         for reason in counter.reasons:
             print(f"  fallback: {reason}")
         errors += smart_errors
-        smart_fields = f" smart_s={results['smart_s']:.1f} smart_limit_ratio={results['smart_s'] / results['limit_s']:.2f}"
+        smart_fields = f" smart_s={measures['smart'].wall:.1f} smart_limit_ratio={measures['smart'].wall / measures['limit'].wall:.2f}"
+
+    print()
+    print("| way | wall s | CPU s | wall s per clip-second | CPU vs limit |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, measure in measures.items():
+        print(f"| {name} | {measure.wall:.1f} | {measure.cpu:.1f} | {measure.wall / clip_seconds:.3f} | {measure.cpu / measures['limit'].cpu:.2f} |")
 
     preset_rows = []
     if args.preset_clips > 0:
         subset = work[: args.preset_clips]
-        print(f"presets: project path over {len(subset)} clips, {sum(c.duration for c, _, _ in subset):.1f} clip-seconds", flush=True)
+        subset_seconds = sum(c.duration for c, _, _ in subset)
+        print(f"\npresets: project path over {len(subset)} clips, {subset_seconds:.1f} clip-seconds", flush=True)
         preset_rows = presets_table(subset, [p for p in args.presets.split(",") if p], run_dir / "presets")
+        print("\n| preset | wall s | CPU s | MB | MB per clip-minute |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for preset, measure, size in preset_rows:
+            print(f"| {preset} | {measure.wall:.1f} | {measure.cpu:.1f} | {size / 1e6:.1f} | {size / 1e6 / subset_seconds * 60:.1f} |")
 
-    speedup = results["naive_s"] / results["project_s"]
-    ratio = results["project_s"] / results["limit_s"]
-    print()
-    print("| measure | seconds | per clip-second |")
-    print("| --- | ---: | ---: |")
-    for name in ("naive_s", "project_s", "limit_s", "smart_s"):
-        if name in results:
-            print(f"| {name[:-2]} | {results[name]:.1f} | {results[name] / clip_seconds:.3f} |")
-    if preset_rows:
-        print("\n| preset | seconds | MB | MB per clip-minute |")
-        print("| --- | ---: | ---: | ---: |")
-        subset_seconds = sum(c.duration for c, _, _ in work[: args.preset_clips])
-        for preset, seconds, size in preset_rows:
-            print(f"| {preset} | {seconds:.1f} | {size / 1e6:.1f} | {size / 1e6 / subset_seconds * 60:.1f} |")
+    naive_s, project_s, limit_s = (measures[n].wall for n in ("naive", "project", "limit"))
     (CACHE_DIR / f"results-{args.half_minutes:g}min.json").write_text(
-        json.dumps({"machine": machine(), "results": results, "presets": preset_rows, "max_error_frames": max(errors)}, indent=1)
+        json.dumps(
+            {
+                "machine": machine(),
+                "wall": {n: m.wall for n, m in measures.items()},
+                "cpu": {n: m.cpu for n, m in measures.items()},
+                "presets": [(p, m.wall, m.cpu, size) for p, m, size in preset_rows],
+                "max_error_frames": max(errors),
+                "fallbacks": counter.reasons,
+            },
+            indent=1,
+        )
     )
     print(
-        f"clips={len(work)} clip_seconds={clip_seconds:.1f} naive_s={results['naive_s']:.1f} project_s={results['project_s']:.1f} "
-        f"limit_s={results['limit_s']:.1f} speedup_vs_naive={speedup:.2f} limit_ratio={ratio:.2f} "
+        f"clips={len(work)} clip_seconds={clip_seconds:.1f} naive_s={naive_s:.1f} project_s={project_s:.1f} "
+        f"limit_s={limit_s:.1f} speedup_vs_naive={naive_s / project_s:.2f} limit_ratio={project_s / limit_s:.2f} "
         f"max_error_frames={max(errors):.2f}{smart_fields}"
     )
     return 0
