@@ -1,0 +1,222 @@
+"""Retake the README's screenshots of the Dagster UI, from the running UI on demo data.
+
+    .venv/bin/python scripts/screenshots.py            # a fresh small demo in a temporary folder
+    .venv/bin/python scripts/screenshots.py --existing # the instance and data of scripts/demo.sh
+
+It generates a small demo (2 games) in a temporary DAGSTER_HOME and data folder (or uses
+the ones scripts/env.sh names), starts ``dagster-webserver`` on the demo definitions on a
+free port of 127.0.0.1, drives Debian's headless Chromium with Playwright, and writes:
+
+* docs/screenshots/asset-graph.png       the asset graph (lineage) of every step
+* docs/screenshots/game-partitions.png   game_clips' partitions: one per game
+* docs/screenshots/contact-sheet.png     a game's contact sheet, inline in the UI
+* docs/screenshots/dataset-card.png      the combined dataset's card
+
+Needs Chromium (``bash scripts/install_chromium.sh``, or CHROMIUM_BIN) and the dev extras
+(``playwright``, installed by scripts/setup.sh). No browser is downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Chromium flags for a quiet, reproducible headless run as root in a container.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+VIEWPORT = {"width": 1600, "height": 800}
+
+
+def chromium_binary() -> str | None:
+    """The Chromium to drive: $CHROMIUM_BIN, else Debian's /usr/bin/chromium."""
+    candidate = os.environ.get("CHROMIUM_BIN") or shutil.which("chromium") or "/usr/bin/chromium"
+    return candidate if Path(candidate).exists() else None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def quiet_instance(home: Path) -> None:
+    """A Dagster home without telemetry and with the first-visit community dialog seen."""
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    (home / ".nux").mkdir(exist_ok=True)
+    (home / ".nux" / "nux.yaml").write_text("seen: 1\n", encoding="utf-8")
+
+
+def run_demo(env: dict[str, str], games: int, half_seconds: float, log: Path) -> None:
+    command = [sys.executable, "-m", "basketball_assets.demo", "--games", str(games), "--half-seconds", str(half_seconds)]
+    print(f"screenshots: generating the demo ({games} games, {half_seconds:g} s halves)", flush=True)
+    with log.open("wb") as output:
+        finished = subprocess.run(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    if finished.returncode != 0:
+        raise RuntimeError(f"the demo failed ({finished.returncode}): {log.read_text()[-3000:]}")
+
+
+@contextmanager
+def webserver(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+    """``dagster-webserver`` on the demo definitions at 127.0.0.1:port, stopped afterwards."""
+    binary = Path(sys.executable).with_name("dagster-webserver")
+    command = [str(binary), "-m", "basketball_assets.definitions", "-h", "127.0.0.1", "-p", str(port)]
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"dagster-webserver exited with {process.returncode}; its log: {log}")
+        try:
+            with urllib.request.urlopen(f"{url}/server_info", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"dagster-webserver did not answer on {url} within {timeout_s:.0f} s; its log: {log}")
+
+
+def take(url: str, out: Path, game_id: str) -> list[Path]:
+    """Open the UI pages and save the screenshots; returns the files written."""
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_binary(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
+
+        page.goto(f"{url}/asset-groups")
+        asset_graph(page)
+        written.append(snap(page, out / "asset-graph.png"))
+
+        # One game selected: the list of games on the left, its clips' metadata on the right.
+        page.goto(f"{url}/assets/game_clips?view=partitions&partition={game_id}")
+        page.get_by_text("contact_sheet", exact=True).first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1_000)
+        written.append(snap(page, out / "game-partitions.png"))
+
+        page.goto(f"{url}/assets/game_clips?view=partitions&partition={game_id}")
+        show_markdown(page, "contact_sheet")
+        written.append(snap(page, out / "contact-sheet.png"))
+
+        page.set_viewport_size({"width": VIEWPORT["width"], "height": 1500})  # the whole card
+        page.goto(f"{url}/assets/combined_dataset")
+        show_markdown(page, "dataset_card")
+        written.append(snap(page, out / "dataset-card.png"))
+        browser.close()
+    return written
+
+
+def asset_graph(page) -> None:
+    """The global lineage with both groups open and the nodes large enough to read."""
+    groups = page.locator("foreignObject")
+    groups.get_by_text("games", exact=True).first.wait_for(timeout=60_000)
+    page.get_by_text("Hide navigation").click()
+    hide_asset_list(page)
+    for group in ("games", "dataset"):
+        # Double-clicking a collapsed group's title opens it.
+        box = groups.get_by_text(group, exact=True).first.bounding_box()
+        page.mouse.dblclick(box["x"] + 5, box["y"] + 5)
+        page.wait_for_timeout(800)
+    first = page.get_by_text("supabase_plays").first.bounding_box()
+    last = page.get_by_text("tuned_model").first.bounding_box()
+    # Ctrl+wheel zooms the graph around the pointer: just enough to show each node's details.
+    page.mouse.move((first["x"] + last["x"] + last["width"]) / 2, first["y"])
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -36)
+    page.keyboard.up("Control")
+    page.wait_for_timeout(1_500)
+
+
+def hide_asset_list(page) -> None:
+    """Close the asset list beside the graph (the button right of "Jump to…")."""
+    jump = page.get_by_placeholder("Jump to…").bounding_box()
+    for button in page.locator("button").all():
+        box = button.bounding_box()
+        if box and abs(box["y"] - jump["y"]) < 10 and 0 < box["x"] - (jump["x"] + jump["width"]) < 30:
+            button.click()
+            return
+
+
+def show_markdown(page, key: str) -> None:
+    """Open the metadata entry ``key``'s Markdown dialog and wait for its images to load."""
+    row = page.locator("tr", has=page.get_by_text(key, exact=True)).first
+    row.wait_for(timeout=60_000)
+    row.get_by_text("[Show Markdown]").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    page.wait_for_function("() => [...document.querySelectorAll('[role=dialog] img')].every(i => i.complete)")
+    # The dialog opens scrolled to its Close button: show its top.
+    page.evaluate("() => document.querySelectorAll('[role=dialog] *').forEach(e => { e.scrollTop = 0; })")
+    page.wait_for_timeout(500)
+
+
+def snap(page, path: Path) -> Path:
+    page.screenshot(path=str(path))
+    print(f"screenshots: wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}", flush=True)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="where the PNGs go")
+    parser.add_argument("--existing", action="store_true", help="use $DAGSTER_HOME and $BASKETBALL_DATA_DIR as they are (run scripts/demo.sh first)")
+    parser.add_argument("--games", type=int, default=2)
+    parser.add_argument("--half-seconds", type=float, default=40.0)
+    args = parser.parse_args(argv)
+    if chromium_binary() is None:
+        parser.error("no Chromium: run `bash scripts/install_chromium.sh` (Debian, as root) or set CHROMIUM_BIN")
+
+    with tempfile.TemporaryDirectory(prefix="basketball-screenshots-") as folder:
+        env = dict(os.environ)
+        if not args.existing:
+            env.update(DAGSTER_HOME=f"{folder}/home", BASKETBALL_DATA_DIR=f"{folder}/data")
+            env.pop("SUPABASE_URL", None)
+        home = Path(env.get("DAGSTER_HOME") or ROOT)
+        quiet_instance(home)
+        if not args.existing:
+            run_demo(env, args.games, args.half_seconds, Path(folder) / "demo.log")
+        from basketball_assets.demo import demo_game_id
+
+        with webserver(env, free_port(), Path(folder) / "webserver.log") as url:
+            take(url, args.out, demo_game_id(1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
