@@ -1,18 +1,14 @@
 """The Dagster UI in a real browser, on a small demo: the asset graph, the games'
 partitions and a game's contact sheet render, with no error on the page.
 
-Starts ``dagster-webserver`` on the demo definitions on a free port of 127.0.0.1 and
+Starts ``dagster-webserver`` on the demo definitions on a free port of 127.0.0.1 (as
+scripts/screenshots.py does, whose code it uses and whose screenshots it retakes) and
 drives Debian's Chromium (installed by scripts/install_chromium.sh, which scripts/test.sh
 runs) headless with Playwright. Without Chromium the tests skip loudly; under CI they fail.
 """
 
+import importlib.util
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -28,38 +24,29 @@ ASSETS = ["supabase_plays", "game_plays", "game_clips", "game_training_data", "c
 GAMES = [demo_game_id(1), demo_game_id(2)]
 #: Texts the UI shows when a page or a GraphQL query failed.
 ERROR_TEXTS = ["Something went wrong", "Unexpected error", "An error occurred", "PythonError", "Could not load"]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def load_screenshots_script():
+    """scripts/screenshots.py: the tests start the UI the way the README's screenshots are taken."""
+    spec = importlib.util.spec_from_file_location("screenshots", ROOT / "scripts" / "screenshots.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+screenshots = load_screenshots_script()
 
 
 def chromium_binary() -> str:
     """Chromium, or skip (fail under CI) saying how to get it."""
-    candidate = os.environ.get("CHROMIUM_BIN") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(candidate).exists():
+    binary = screenshots.chromium_binary()
+    if binary is None:
         service_unavailable("Chromium", "no chromium on PATH and CHROMIUM_BIN is not set", "run `bash scripts/install_chromium.sh` as root (Debian), or set CHROMIUM_BIN")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError as error:
         service_unavailable("Playwright", str(error), "install the dev extras: `bash scripts/setup.sh`")
-    return candidate
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"dagster-webserver exited with {process.returncode}: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/server_info", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"dagster-webserver did not answer on {url} within {timeout_s:.0f} s: {log.read_text()[-2000:]}")
+    return binary
 
 
 @pytest.fixture(scope="module")
@@ -67,31 +54,12 @@ def ui(tmp_path_factory) -> str:
     """A two-game demo (20 s halves) materialized in a temporary instance, and the UI on it."""
     chromium_binary()
     folder = tmp_path_factory.mktemp("ui")
-    home = folder / "home"
-    (home / ".nux").mkdir(parents=True)
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    (home / ".nux" / "nux.yaml").write_text("seen: 1\n")  # no first-visit dialog over the page
-    env = {**os.environ, "DAGSTER_HOME": str(home), "BASKETBALL_DATA_DIR": str(folder / "data")}
+    env = {**os.environ, "DAGSTER_HOME": str(folder / "home"), "BASKETBALL_DATA_DIR": str(folder / "data")}
     env.pop("SUPABASE_URL", None)
-    demo = [sys.executable, "-m", "basketball_assets.demo", "--games", "2", "--half-seconds", "20"]
-    finished = subprocess.run(demo, cwd=ROOT, env=env, capture_output=True, text=True)
-    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
-
-    log = folder / "webserver.log"
-    url = f"http://127.0.0.1:{free_port()}"
-    command = [str(Path(sys.executable).with_name("dagster-webserver")), "-m", "basketball_assets.definitions", "-h", "127.0.0.1", "-p", url.rsplit(":", 1)[1]]
-    with log.open("wb") as output:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        wait_for(url, server, log)
+    screenshots.quiet_instance(folder / "home")
+    screenshots.run_demo(env, games=2, half_seconds=20, log=folder / "demo.log")
+    with screenshots.webserver(env, screenshots.free_port(), folder / "webserver.log") as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture
@@ -100,7 +68,7 @@ def page(ui):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_binary(), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium_binary(), args=screenshots.CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 900})
         page.set_default_timeout(60_000)
         errors: list[str] = []
@@ -148,3 +116,10 @@ def test_a_games_contact_sheet_shows_inline(ui, page):
     assert image.get_attribute("src").startswith("data:image/jpeg;base64,")
     assert "plays shown" in page.get_by_role("dialog").inner_text()
     assert_no_error_shown(page)
+
+
+def test_the_readme_screenshots_can_be_retaken(ui, tmp_path):
+    written = screenshots.take(ui, tmp_path, GAMES[0])
+    assert [path.name for path in written] == ["asset-graph.png", "game-partitions.png", "contact-sheet.png", "dataset-card.png"]
+    for path in written:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
