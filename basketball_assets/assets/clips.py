@@ -133,6 +133,10 @@ def game_clips(context: AssetExecutionContext, storage: Storage, video: ClipEnco
     clips. Plays that cannot be cut (span outside the video, a missing or corrupt video)
     are rejected with a reason, reported by the `no_rejected_plays` check; the other
     plays go on. The list of clips is kept at `pipeline-state/games/{game_id}/clips.json`.
+
+    The `contact_sheet` metadata shows the game's first plays as a contact sheet: one row
+    per play, frames from each angle's clip (first to last), its half and span, or why it
+    has none. The whole sheet is `pipeline-state/games/{game_id}/contact_sheet.jpg`.
     """
     game_id = context.partition_key
     review = read_game_plays(storage, game_id)
