@@ -17,6 +17,7 @@ Two ways to cut a clip (``ClipEncoder.mode``):
 from __future__ import annotations
 
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -225,8 +226,12 @@ class ClipEncoder(ConfigurableResource):
                 if plan is None:
                     raise SmartCutUnsafe("no whole GOP inside the clip")
                 copied = window.copied_packets(plan)
-                head = self._encode_part(window, plan.first, plan.copy_from, facts, parameter_set_id=1 + facts.max_parameter_set_id)
-                tail = self._encode_part(window, plan.copy_to, plan.last + 1, facts, parameter_set_id=2 + facts.max_parameter_set_id)
+                # Head and tail side by side: PyAV frees the GIL while coding, and two short
+                # encodes keep both cores busier than one after the other.
+                with ThreadPoolExecutor(max_workers=2) as pool:
+                    head_job = pool.submit(self._encode_part, window, plan.first, plan.copy_from, facts, 1 + facts.max_parameter_set_id)
+                    tail_job = pool.submit(self._encode_part, window, plan.copy_to, plan.last + 1, facts, 2 + facts.max_parameter_set_id)
+                    head, tail = head_job.result(), tail_job.result()
                 config = merged_avc_config(facts.avc_config, [part.config for part in (head, tail) if part.packets])
                 audio_file = self._finish_audio(audio, source, start, end, audio_path)
                 write_smart_clip(target, stream, config, head, copied, tail, plan.first, audio_file)
@@ -405,6 +410,26 @@ class AvcConfig:
         return {sps_id(unit) for unit in self.sps} | {pps_ids(unit)[0] for unit in self.pps}
 
 
+#: H.264 profile_idc values: Baseline, Main, High.
+PROFILE_BASELINE, PROFILE_MAIN, PROFILE_HIGH = 66, 77, 100
+
+
+def profile_fits(part: AvcConfig, source: AvcConfig) -> bool:
+    """Whether frames coded in ``part``'s profile decode in a stream of ``source``'s profile.
+
+    The same profile always does; Main and High decoders also decode Constrained Baseline
+    (constraint_set1_flag), and High decoders Main (x264's fastest presets drop to those).
+    """
+    if part.profile == source.profile:
+        return True
+    constrained_baseline = part.profile == PROFILE_BASELINE and part.compatibility & 0x40
+    if source.profile == PROFILE_MAIN:
+        return bool(constrained_baseline)
+    if source.profile == PROFILE_HIGH:
+        return bool(constrained_baseline) or part.profile == PROFILE_MAIN
+    return False
+
+
 def merged_avc_config(source: AvcConfig, parts: Sequence[AvcConfig]) -> AvcConfig:
     """The source's avcC plus the re-encoded parts' parameter sets (distinct ids).
 
@@ -414,7 +439,7 @@ def merged_avc_config(source: AvcConfig, parts: Sequence[AvcConfig]) -> AvcConfi
     used = source.parameter_set_ids
     level, compatibility = source.level, source.compatibility
     for part in parts:
-        if part.profile != source.profile:
+        if not profile_fits(part, source):
             raise SmartCutUnsafe(f"re-encoded frames have H.264 profile_idc {part.profile}, the source {source.profile}")
         if part.parameter_set_ids & used:
             raise SmartCutUnsafe(f"parameter set ids {sorted(part.parameter_set_ids & used)} would collide")

@@ -22,6 +22,7 @@ from basketball_assets.resources.video import (
     length_prefixed,
     length_prefixed_nal_types,
     merged_avc_config,
+    profile_fits,
     monotonic_dts,
     plan_smart_cut,
     pps_ids,
@@ -131,6 +132,19 @@ def test_smart_clip_keeps_the_source_frames_bit_exact_in_the_copied_gops(sources
     with av.open(str(smart)) as container:
         copied = [bytes(p) for p in container.demux(video=0) if p.size and bytes(p) in source_samples]
     assert len(copied) == cut.copied_frames == 2 * FPS  # the GOP from 2 s to 4 s, untouched
+
+
+@pytest.mark.ffmpeg
+def test_smart_clip_with_the_fastest_preset_mixes_baseline_frames_into_a_high_stream(sources, tmp_path):
+    target, reference = tmp_path / "smart.mp4", tmp_path / "reference.mp4"
+
+    cut = ClipEncoder(mode="smart", preset="ultrafast").cut_clip(sources["high_bframes"], 0.52, 5.3, target, with_audio=True)
+    ClipEncoder().cut_clip(sources["high_bframes"], 0.52, 5.3, reference, with_audio=True)
+
+    assert cut.method == "smart"  # ultrafast codes Constrained Baseline, which High decoders decode
+    frames = grey_frames(target)
+    assert len(frames) == packet_count(target)
+    assert psnr(frames[0], grey_frames(reference)[0]) > 30
 
 
 @pytest.mark.ffmpeg
@@ -281,8 +295,28 @@ def test_merged_config_refuses_colliding_ids_and_other_profiles():
     source = AvcConfig(100, 0, 13, 4, (SPS,), (PPS,))
     with pytest.raises(SmartCutUnsafe, match="collide"):
         merged_avc_config(source, [source])
+    main_source = AvcConfig(77, 0x40, 13, 4, (SPS,), (PPS,))
     with pytest.raises(SmartCutUnsafe, match="profile"):
-        merged_avc_config(source, [AvcConfig(77, 0, 13, 4, (bytes.fromhex("674d000d40"),), (bytes.fromhex("6848"),))])
+        merged_avc_config(main_source, [AvcConfig(100, 0, 13, 4, (bytes.fromhex("6764000d40"),), (bytes.fromhex("6848"),))])
+
+
+@pytest.mark.parametrize(
+    ("part", "source", "fits"),
+    [
+        ((100, 0x00), (100, 0x00), True),
+        ((66, 0xC0), (100, 0x00), True),  # Constrained Baseline in High
+        ((77, 0x40), (100, 0x00), True),
+        ((66, 0xC0), (77, 0x40), True),
+        ((66, 0x80), (77, 0x40), False),  # plain Baseline (FMO, ASO) is not in Main
+        ((100, 0x00), (77, 0x40), False),
+        ((77, 0x40), (66, 0xC0), False),
+    ],
+)
+def test_profiles_that_decode_in_the_source_stream(part, source, fits):
+    def config(profile, compatibility):
+        return AvcConfig(profile, compatibility, 31, 4, (), ())
+
+    assert profile_fits(config(*part), config(*source)) is fits
 
 
 def test_annexb_units_become_length_prefixed_samples():
