@@ -1,0 +1,172 @@
+"""End to end on a running Dagster: plays in, materialized games and dataset out, nobody clicking.
+
+Starts the real ``dagster dev`` (webserver, daemon, code server) with a temporary
+``DAGSTER_HOME`` and data folder, turns the two sensors on through GraphQL as a user
+would in the UI, inserts a new game's plays into the local plays database and waits
+until the sensor and the automation have materialized it; then launches a backfill of
+two more games through GraphQL and waits for it; and checks every output in storage.
+"""
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from dagster import DagsterEventType, DagsterInstance
+
+from basketball_assets.assets.clips import read_game_clips
+from basketball_assets.assets.dataset import read_combined_dataset
+from basketball_assets.assets.training_data import read_game_training_data
+from basketball_assets.core.dataset import SPLITS
+from basketball_assets.resources.plays import LocalPlaysDatabase
+from basketball_assets.resources.storage import LocalStorage
+from basketball_assets_tests.games import new_game_id, place_game, play_row
+from basketball_assets_tests.test_e2e.dagster_dev import REPO, DagsterDev, wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.ffmpeg]
+
+GAME_STEPS = ["game_plays", "game_clips", "game_training_data"]
+#: Variables that would point the pipeline at the cloud or at another instance.
+FOREIGN_PREFIXES = ("SUPABASE", "BASKETBALL_", "VERTEX", "GOOGLE", "GCP", "DAGSTER_")
+
+
+#: Plays per game: 3 games of 9 one-second plays give 19 training examples, above the
+#: 16 that combined_dataset's blocking within_tuning_limits check asks for.
+PLAYS_PER_GAME = 9
+
+
+def plays_now(game_id: str) -> list[dict]:
+    """One-second plays in the first half, alternating angles (one clip each), written now."""
+    now = datetime.now(timezone.utc).isoformat()
+    return [
+        {**play_row(game_id, f"p{n}", 0.5 + n, 1.5 + n, ("broadcast", "tactical")[n % 2]), "created_at": now}
+        for n in range(PLAYS_PER_GAME)
+    ]
+
+
+def instance_config(home: Path) -> str:
+    """The repository's dagster.yaml with the ffmpeg pool cut to one slot, so two games'
+    runs in parallel must take turns cutting clips: the pool is seen to work."""
+    text = (REPO / "dagster.yaml").read_text()
+    # Its folders are relative to the working directory: anchor them in the temporary home,
+    # so that nothing here (the test process included) touches the repository's .dagster/.
+    text = re.sub(r"base_dir:\s*\.dagster", f"base_dir: {home / '.dagster'}", text)
+    adapted, count = re.subn(r"(\n\s+default_limit:\s*)\d+", r"\g<1>1", text)
+    assert count == 1, "dagster.yaml has no concurrency.pools.default_limit any more: update this test"
+    assert "max_concurrent_runs" in adapted and not re.search(r"base_dir:\s*\.", adapted)
+    (home / "dagster.yaml").write_text(adapted)
+    return adapted
+
+
+@pytest.fixture
+def dagster_dev(tmp_path: Path) -> Iterator[DagsterDev]:
+    home, data = tmp_path / "dagster_home", tmp_path / "data"
+    home.mkdir()
+    instance_config(home)
+    environ = {key: value for key, value in os.environ.items() if not key.startswith(FOREIGN_PREFIXES)}
+    environ.update(
+        DAGSTER_HOME=str(home),
+        BASKETBALL_DATA_DIR=str(data),
+        BASKETBALL_PLAYS_SENSOR_INTERVAL_SECONDS="5",
+        BASKETBALL_AUTOMATION_INTERVAL_SECONDS="5",
+        BASKETBALL_DATASET_REFRESH_CRON="* * * * *",
+        PYTHONUNBUFFERED="1",
+    )
+    server = DagsterDev(home, environ, tmp_path / "dagster-dev.log")
+    try:
+        server.wait_until_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+def failed_runs(server: DagsterDev) -> list[str]:
+    return [run["runId"] for run in server.runs() if run["status"] in ("FAILURE", "CANCELED")]
+
+
+def game_done(server: DagsterDev, storage: LocalStorage, game_id: str) -> bool:
+    failed = failed_runs(server)
+    if failed:
+        raise AssertionError(f"runs failed: {failed}; see the run logs under {server.home}")
+    return read_game_training_data(storage, game_id) is not None
+
+
+def clip_step_spans(instance: DagsterInstance, run_id: str) -> tuple[float, float]:
+    """When the run's game_clips step started and finished."""
+    records = instance.all_logs(run_id, of_type={DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS})
+    times = {record.dagster_event.event_type: record.timestamp for record in records if record.step_key == "game_clips"}
+    return times[DagsterEventType.STEP_START], times[DagsterEventType.STEP_SUCCESS]
+
+
+def test_new_plays_become_a_materialized_game_and_a_backfill_adds_two_more(dagster_dev, tmp_path, test_videos):
+    server = dagster_dev
+    storage = LocalStorage(data_dir=str(tmp_path / "data"))
+    plays_db = LocalPlaysDatabase(path=str(tmp_path / "data" / "plays.sqlite3"))
+
+    # What the README says to do in the UI: turn on the automation, then the plays sensor.
+    server.start_sensor("games_automation")
+    plays_sensor = server.start_sensor("supabase_plays_sensor")
+
+    # An analyst adds a new game's plays: nobody clicks anything after this.
+    game_a = new_game_id("e2e-sensor")
+    place_game(storage, plays_db, test_videos, "e2e-sensor", plays=plays_now(game_a))
+    wait_for(f"game {game_a} to be materialized by the sensor and automation", lambda: game_done(server, storage, game_a), 150, 2, server.log)
+
+    # An engineer backfills two more games from the UI (here: its GraphQL API).
+    server.stop_sensor(plays_sensor)
+    games_bc = [new_game_id("e2e-backfill-b"), new_game_id("e2e-backfill-c")]
+    for name, game_id in zip(["e2e-backfill-b", "e2e-backfill-c"], games_bc):
+        place_game(storage, plays_db, test_videos, name, plays=plays_now(game_id))
+        server.add_partition("games", game_id)
+    backfill = server.launch_backfill(GAME_STEPS, games_bc)
+    status = wait_for(
+        f"backfill {backfill}",
+        lambda: (lambda s: s if s not in ("REQUESTED", "CANCELING", "FAILING") else None)(server.backfill_status(backfill)),
+        180,
+        3,
+        server.log,
+    )
+    assert status in ("COMPLETED", "COMPLETED_SUCCESS"), f"backfill ended {status}"
+
+    # The combined dataset follows by itself, debounced, and holds all three games.
+    games = sorted([game_a, *games_bc])
+    wait_for(
+        "combined_dataset to include the three games",
+        lambda: (read_combined_dataset(storage) or {}).get("games") == games,
+        150,
+        3,
+        server.log,
+    )
+
+    # Outputs in storage: two clips per game, its JSONL, and the combined files.
+    for game_id in games:
+        clips, rejections = read_game_clips(storage, game_id)
+        assert len(clips) == PLAYS_PER_GAME and rejections == []
+        assert all(storage.exists(clip.key) and storage.size(clip.key) > 0 for clip in clips)
+        manifest = read_game_training_data(storage, game_id)
+        assert sum(manifest["counts"].values()) == PLAYS_PER_GAME
+    combined = read_combined_dataset(storage)
+    assert sum(combined["counts"][split] for split in SPLITS) == 3 * PLAYS_PER_GAME
+    lines = [line for split in SPLITS for line in storage.iter_lines(combined["files"][split])]
+    assert len(lines) == 3 * PLAYS_PER_GAME and all(game in "".join(lines) for game in games)
+
+    runs = server.runs()
+    assert not failed_runs(server)
+    # Debounced: one refresh after game A at most, and one after the whole backfill.
+    dataset_runs = [run for run in runs if {"path": ["combined_dataset"]} in (run["assetSelection"] or [])]
+    assert 1 <= len(dataset_runs) <= 2
+    assert not any(["tuned_model"] in [selection["path"] for selection in run["assetSelection"] or []] for run in runs)
+
+    # The instance ran with the concurrency block of dagster.yaml: a run queue, and one
+    # ffmpeg slot, so the two backfilled games never cut clips at the same time.
+    with DagsterInstance.from_config(str(server.home)) as instance:
+        config = instance.get_concurrency_config()  # what the run queue daemon reads
+        assert config.run_queue_config.max_concurrent_runs == 4
+        assert config.pool_config.default_pool_limit == 1
+        backfill_runs = [run["runId"] for run in runs if {"key": "dagster/backfill", "value": backfill} in run["tags"]]
+        assert len(backfill_runs) == 2
+        (start_b, end_b), (start_c, end_c) = sorted(clip_step_spans(instance, run_id) for run_id in backfill_runs)
+        assert end_b <= start_c, "the ffmpeg pool let two game_clips steps run at once"
+
