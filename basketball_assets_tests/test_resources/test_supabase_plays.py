@@ -21,6 +21,7 @@ from basketball_assets.core.plays import WHOLE_PLAY
 from basketball_assets.core.validation import review_plays, review_to_dict
 from basketball_assets.resources import LocalPlaysDatabase, LocalStorage, plays_source_from_environment
 from basketball_assets.resources.plays import PlaysReadError, SupabasePlays
+from basketball_assets_tests.games import good_plays, play_row
 from basketball_assets_tests.services.postgrest import MAX_ROWS, anon_key
 from basketball_assets_tests.services.supabase import SupabaseServer
 
@@ -48,32 +49,6 @@ def many_plays(game_id: str, count: int, distinct_times: int) -> list[dict[str, 
             "created_at": at(index % distinct_times),
         }
         for index in range(count)
-    ]
-
-
-def play_row(game_id: str, name: str, start: float, end: float, angle: str, description: str | None = None, minute: int = 0, **extra: Any) -> dict[str, Any]:
-    """A ``plays`` row; the id follows from the game and the name."""
-    return {
-        "id": str(uuid.uuid5(uuid.UUID(game_id), name)),
-        "game_id": game_id,
-        "start_time": start,
-        "end_time": end,
-        "angle": angle,
-        "description": f"Play {name}: a pick and roll." if description is None else description,
-        "created_at": f"2026-11-01T10:{minute:02d}:00+00:00",
-        **extra,
-    }
-
-
-def good_plays(game_id: str) -> list[dict[str, Any]]:
-    """Valid plays: all three angles, fractional times, one with half-relative times."""
-    return [
-        play_row(game_id, "a", 1.37, 3.91, "broadcast", minute=1),
-        play_row(game_id, "b", 4.0, 6.52, "tactical", minute=2),
-        play_row(game_id, "c", 6.6, 9.0, "both", minute=3),
-        play_row(game_id, "d", 13.2, 15.6, "broadcast", minute=4),
-        play_row(game_id, "e", 12.5, 14.0, "tactical", minute=5),
-        play_row(game_id, "f", 2.0, 4.5, "both", minute=6, half=2),
     ]
 
 
