@@ -79,27 +79,25 @@ class ClipsOutcome:
         }
 
 
-def read_game_plays(storage: Storage, game_id: str) -> PlaysReview:
-    """The plays snapshot ``game_plays`` stored for this game."""
-    snapshot = storage.read_json(plays_snapshot_key(game_id))
-    if snapshot is None:
+def read_game_state(storage: Storage, key: str, game_id: str, written_by: str) -> Any:
+    """A game's bookkeeping file that the step ``written_by`` stores; fails clearly when absent."""
+    state = storage.read_json(key)
+    if state is None:
         raise Failure(
-            f"game {game_id}: no plays snapshot at {storage.uri(plays_snapshot_key(game_id))}; "
-            "materialize game_plays for this game first",
+            f"game {game_id}: nothing at {storage.uri(key)}; materialize {written_by} for this game first",
             allow_retries=False,
         )
-    return review_from_dict(snapshot)
+    return state
+
+
+def read_game_plays(storage: Storage, game_id: str) -> PlaysReview:
+    """The plays snapshot ``game_plays`` stored for this game."""
+    return review_from_dict(read_game_state(storage, plays_snapshot_key(game_id), game_id, "game_plays"))
 
 
 def read_game_clips(storage: Storage, game_id: str) -> tuple[list[PlannedClip], list[Rejection]]:
     """The clips and rejections ``game_clips`` recorded for this game."""
-    manifest = storage.read_json(clips_manifest_key(game_id))
-    if manifest is None:
-        raise Failure(
-            f"game {game_id}: no clips manifest at {storage.uri(clips_manifest_key(game_id))}; "
-            "materialize game_clips for this game first",
-            allow_retries=False,
-        )
+    manifest = read_game_state(storage, clips_manifest_key(game_id), game_id, "game_clips")
     return (
         [PlannedClip.from_dict(clip) for clip in manifest["clips"]],
         [Rejection.from_dict(rejection) for rejection in manifest["rejections"]],
