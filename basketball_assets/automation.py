@@ -2,7 +2,8 @@
 
 * The game steps (``game_plays``, ``game_clips``, ``game_training_data``) follow their
   game's plays: when the plays sensor reports a new data version of ``supabase_plays``
-  for a game, that game's steps run once, in one run, and no other game's do.
+  for a game, that game's steps run once, in one run, and no other game's do. A game
+  whose run failed waits for a retry from the UI or for its plays to change: no loop.
 * ``game_training_data`` also re-runs when its code version changes (new JSONL format),
   without re-running ``game_clips``, whose code version is its own.
 * ``combined_dataset`` refreshes after games changed, debounced: at most once per tick of
