@@ -11,12 +11,13 @@ user's is touched. It measures:
    ``game_clips``, ``game_training_data``) when all its clips are already cut, so no
    ffmpeg runs: the pure per-game overhead (target: under 5 s), with each step's time;
 3. combine: ``combined_dataset`` over ``--combine-games`` synthetic games of 60 examples
-   each, in a fresh process: time and peak memory (the process's peak RSS, less that of
-   the same process before the step ran).
+   each, in a fresh process: time and memory: the process's peak RSS less that of the
+   same process without the step, and (in one more, traced run) the peak of Python's
+   allocations during the step: a step that held every game would show their size there.
 
 The last line sums it up:
 
-    demo_s=A game_skip_s=B combine_games=N combine_examples=E combine_s=C combine_peak_mb=M
+    demo_s=A game_skip_s=B combine_games=N combine_examples=E combine_s=C combine_rss_growth_mb=R combine_heap_peak_mb=H
 """
 
 from __future__ import annotations
@@ -114,8 +115,14 @@ def write_synthetic_games(count: int) -> list[str]:
     return game_ids
 
 
-def combine_in_this_process(report: multiprocessing.Queue, run_step: bool) -> None:
-    """Load the definitions, then (unless ``run_step`` is false) materialize ``combined_dataset``."""
+def combine_in_this_process(report: multiprocessing.Queue, run_step: bool, trace: bool) -> None:
+    """Load the definitions, then (unless ``run_step`` is false) materialize ``combined_dataset``.
+
+    With ``trace``, Python's allocations during the step are traced (slower): their peak
+    shows what the step holds at once, apart from the imports' memory.
+    """
+    import tracemalloc
+
     from dagster import AssetKey, DagsterInstance
 
     from basketball_assets.definitions import defs
@@ -124,19 +131,23 @@ def combine_in_this_process(report: multiprocessing.Queue, run_step: bool) -> No
     job = defs.resolve_implicit_global_asset_job_def().get_subset(asset_selection={AssetKey("combined_dataset")}, asset_check_selection=set())
     with DagsterInstance.get() as instance:
         before = peak_rss_mb()
+        if trace:
+            tracemalloc.start()
         started = time.perf_counter()
         success = True
         if run_step:
             result = job.execute_in_process(instance=instance, raise_on_error=False)
             success = result.success
-        report.put({"seconds": time.perf_counter() - started, "rss_before_mb": before, "rss_peak_mb": peak_rss_mb(), "success": success})
+        seconds = time.perf_counter() - started
+        heap_peak = tracemalloc.get_traced_memory()[1] / 1e6 if trace else 0.0
+        report.put({"seconds": seconds, "rss_before_mb": before, "rss_peak_mb": peak_rss_mb(), "heap_peak_mb": heap_peak, "success": success})
 
 
-def combine_measurement(run_step: bool) -> dict:
+def combine_measurement(run_step: bool, trace: bool = False) -> dict:
     # A fresh process each: peak RSS is per process and only ever grows.
     context = multiprocessing.get_context("spawn")
     report = context.Queue()
-    process = context.Process(target=combine_in_this_process, args=(report, run_step))
+    process = context.Process(target=combine_in_this_process, args=(report, run_step, trace))
     process.start()
     outcome = report.get()
     process.join()
@@ -149,22 +160,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--half-seconds", type=float, default=150, help="demo half length (default 150, the demo's default)")
     parser.add_argument("--repeats", type=int, default=3, help="times the skip path is measured (median reported)")
     parser.add_argument("--combine-games", type=int, default=1000, help="synthetic games for the combine step (default 1000)")
+    parser.add_argument("--combine-only", action="store_true", help="measure the combine step alone")
     args = parser.parse_args(argv)
 
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start", flush=True)
     with tempfile.TemporaryDirectory(prefix="pipeline-overhead-") as folder:
-        use_fresh_environment(Path(folder) / "demo")
-        demo_s = run_demo(args.games, args.half_seconds)
-        print(f"demo: {args.games} games of 2x{args.half_seconds:g} s halves in {demo_s:.1f} s", flush=True)
+        demo_s = game_skip_s = float("nan")
+        if not args.combine_only:
+            use_fresh_environment(Path(folder) / "demo")
+            demo_s = run_demo(args.games, args.half_seconds)
+            print(f"demo: {args.games} games of 2x{args.half_seconds:g} s halves in {demo_s:.1f} s", flush=True)
 
-        from basketball_assets import demo
+            from basketball_assets import demo
 
-        skips = []
-        for attempt in range(args.repeats):
-            seconds, steps = game_again(demo.demo_game_id(1))
-            skips.append(seconds)
-            print(f"game skip path, run {attempt + 1}: {seconds:.2f} s; steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()), flush=True)
-        game_skip_s = statistics.median(skips)
+            skips = []
+            for attempt in range(args.repeats):
+                seconds, steps = game_again(demo.demo_game_id(1))
+                skips.append(seconds)
+                print(f"game skip path, run {attempt + 1}: {seconds:.2f} s; steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()), flush=True)
+            game_skip_s = statistics.median(skips)
 
         use_fresh_environment(Path(folder) / "combine")
         started = time.perf_counter()
@@ -176,6 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"combine: wrote {len(game_ids)} synthetic games in {time.perf_counter() - started:.1f} s", flush=True)
         baseline = combine_measurement(run_step=False)
         combined = combine_measurement(run_step=True)
+        traced = combine_measurement(run_step=True, trace=True)
         if not combined["success"]:
             raise SystemExit("combined_dataset failed on the synthetic games")
         data = Path(os.environ["BASKETBALL_DATA_DIR"])
@@ -188,12 +203,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         peak = combined["rss_peak_mb"] - baseline["rss_peak_mb"]
         print(
             f"combine: {examples} examples ({jsonl_mb:.1f} MB of game JSONL) in {combined['seconds']:.1f} s; "
-            f"peak RSS {combined['rss_peak_mb']:.0f} MB against {baseline['rss_peak_mb']:.0f} MB without the step: +{peak:.0f} MB"
+            f"peak RSS {combined['rss_peak_mb']:.0f} MB against {baseline['rss_peak_mb']:.0f} MB without the step: +{peak:.0f} MB; "
+            f"peak of Python allocations during the step (traced run): {traced['heap_peak_mb']:.1f} MB"
         )
 
     print(
         f"demo_s={demo_s:.1f} game_skip_s={game_skip_s:.2f} combine_games={args.combine_games} combine_examples={examples} "
-        f"combine_s={combined['seconds']:.1f} combine_peak_mb={peak:.0f}"
+        f"combine_s={combined['seconds']:.1f} combine_rss_growth_mb={peak:.0f} combine_heap_peak_mb={traced['heap_peak_mb']:.1f}"
     )
     return 0
 
