@@ -71,7 +71,11 @@ def resources_from_environment(environ: Mapping[str, str] = os.environ) -> dict[
     return {
         "storage": storage_from_environment(environ),
         "plays_source": plays_source_from_environment(environ),
-        "video": ClipEncoder(),
+        # Clip cutting: reencode (default) or smart; x264 preset (see the README's preset table).
+        "video": ClipEncoder(
+            mode=environ.get("BASKETBALL_CLIP_MODE") or "reencode",
+            preset=environ.get("BASKETBALL_CLIP_PRESET") or "veryfast",
+        ),
         "vertex": VertexTuning(
             project=environ.get("VERTEX_PROJECT") or None,
             location=environ.get("VERTEX_LOCATION") or "us-central1",

@@ -357,3 +357,12 @@ def test_a_matching_h264_stream_has_no_obstacles():
 )
 def test_unsafe_streams_are_named_with_the_reason(changes, reason):
     assert any(reason in obstacle for obstacle in smart_cut_obstacles(facts(**changes), max_height=720))
+
+
+def test_clip_mode_and_preset_come_from_the_environment():
+    from basketball_assets.resources import resources_from_environment
+
+    video = resources_from_environment({"BASKETBALL_CLIP_MODE": "smart", "BASKETBALL_CLIP_PRESET": "faster"})["video"]
+
+    assert (video.mode, video.preset) == ("smart", "faster")
+    assert (resources_from_environment({})["video"].mode, resources_from_environment({})["video"].preset) == ("reencode", "veryfast")
