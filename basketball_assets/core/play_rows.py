@@ -10,12 +10,11 @@ shows the bad value, instead of the read failing.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from datetime import timezone
 from typing import Any
 
-from basketball_assets.core.validation import parse_timestamp, written_at
+from basketball_assets.core.validation import finite_seconds, parse_timestamp, written_at
 
 #: The columns of ``plays``; ``half`` and ``updated_at`` are optional in Supabase.
 PLAY_COLUMNS = ("id", "game_id", "start_time", "end_time", "angle", "description", "created_at", "half", "updated_at")
@@ -39,13 +38,8 @@ def as_play_row(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 def as_seconds(value: Any) -> Any:
     """A finite number of seconds as a float; anything else as it was."""
-    if value is None or isinstance(value, bool):
-        return value
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return value
-    return seconds if math.isfinite(seconds) else value
+    seconds = finite_seconds(value)
+    return value if seconds is None else seconds
 
 
 def as_half(value: Any) -> Any:

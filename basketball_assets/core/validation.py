@@ -48,7 +48,8 @@ def parse_timestamp(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _as_seconds(value: Any) -> float | None:
+def finite_seconds(value: Any) -> float | None:
+    """``value`` as a finite float of seconds, or ``None`` when it is not one (bools included)."""
     if isinstance(value, bool):
         return None
     try:
@@ -60,7 +61,7 @@ def _as_seconds(value: Any) -> float | None:
 
 def row_problem(row: Mapping[str, Any]) -> str | None:
     """The reason a row cannot become a play, or ``None`` when it can."""
-    start, end = _as_seconds(row.get("start_time")), _as_seconds(row.get("end_time"))
+    start, end = finite_seconds(row.get("start_time")), finite_seconds(row.get("end_time"))
     if start is None or end is None:
         return f"start_time/end_time must be numbers of seconds (got {row.get('start_time')!r}, {row.get('end_time')!r})"
     if start < 0 or end < 0:
