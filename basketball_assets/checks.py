@@ -9,7 +9,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 
-from dagster import AssetCheckExecutionContext, AssetCheckResult, Config, MetadataValue, asset_check
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, Config, MetadataValue, asset_check
 from pydantic import Field
 
 from basketball_assets.assets.dataset import combined_dataset, read_combined_dataset
@@ -89,16 +89,21 @@ class TuningLimitsConfig(Config):
     min_training_examples: int = Field(default=16, description="Fewest training examples worth a tuning job.")
 
 
-@asset_check(asset=combined_dataset, blocking=True)
+# Not blocking: a dataset below the limits is still a sound dataset of what exists (a
+# project's first games are always "too few"), and an automated refresh must not fail
+# for it. The guard is where the money is: `tuned_model` refuses unless this passed.
+@asset_check(asset=combined_dataset)
 def within_tuning_limits(config: TuningLimitsConfig, storage: Storage) -> AssetCheckResult:
     """Vertex AI's documented tuning limits, checked before any money is spent: the JSONL
     shape, every example's clip present, each clip at most 100 MB and 5 minutes, at most
     5,000 validation examples, at least `min_training_examples` training examples.
-    `tuned_model` refuses to start a job unless this passed on the latest dataset."""
+    `tuned_model` refuses to start a job unless this passed on the latest dataset. Too few
+    examples alone is a warning; any other problem is an error."""
     report = dataset_limits_report(storage, TuningLimits(min_training_examples=config.min_training_examples))
     rows = ((p.split, p.line or "", p.clip, p.problem) for p in report.problems)
     return AssetCheckResult(
         passed=report.passed,
+        severity=AssetCheckSeverity.WARN if report.only_too_small else AssetCheckSeverity.ERROR,
         description=report.summary(),
         metadata={
             "training_examples": report.examples.get("training", 0),

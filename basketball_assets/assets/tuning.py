@@ -174,7 +174,7 @@ def latest_dataset_materialization(instance: DagsterInstance, training_uri: str)
 
 
 def require_limits_check_passed(instance: DagsterInstance, materialization_id: int) -> None:
-    """The blocking limits check must have passed on exactly this materialization."""
+    """The limits check must have passed on exactly this materialization."""
     key = AssetCheckKey(combined_dataset.key, LIMITS_CHECK_NAME)
     record = instance.get_latest_asset_check_evaluation_record(key)
     evaluation = record.event.asset_check_evaluation if record and record.event else None

@@ -273,6 +273,8 @@ class LimitProblem:
     line: int | None
     clip: str
     problem: str
+    #: Only "too few training examples": the dataset is sound, just small (a warning).
+    too_small: bool = False
 
 
 @dataclass
@@ -286,6 +288,11 @@ class LimitsReport:
     @property
     def passed(self) -> bool:
         return not self.problems
+
+    @property
+    def only_too_small(self) -> bool:
+        """Every problem is the minimum of training examples: sound, but not yet big enough."""
+        return bool(self.problems) and all(problem.too_small for problem in self.problems)
 
     def summary(self, shown: int = 10) -> str:
         """One paragraph for errors and logs, listing the first ``shown`` problems."""
@@ -369,7 +376,7 @@ def split_size_problems(examples: Mapping[str, int], limits: TuningLimits, file_
     problems = []
     training, validation = examples.get("training", 0), examples.get("validation", 0)
     if training < limits.min_training_examples:
-        problems.append(LimitProblem("training", None, "", f"{training} examples; at least {limits.min_training_examples} are needed (min_training_examples)"))
+        problems.append(LimitProblem("training", None, "", f"{training} examples; at least {limits.min_training_examples} are needed (min_training_examples)", too_small=True))
     if training > limits.max_training_examples:
         problems.append(LimitProblem("training", None, "", f"{training} examples; Vertex AI accepts at most {limits.max_training_examples}"))
     if validation > limits.max_validation_examples:

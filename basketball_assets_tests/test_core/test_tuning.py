@@ -216,6 +216,15 @@ def test_too_few_training_examples_fail_with_the_configured_minimum():
     report = tuning.check_limits({"training": [line(u) for u in uris(3)], "validation": []}, facts, TuningLimits(min_training_examples=4))
     (problem,) = report.problems
     assert problem.split == "training" and "3 examples; at least 4 are needed" in problem.problem
+    assert report.only_too_small  # a warning, not an error: the dataset is sound, only small
+
+
+def test_a_small_dataset_with_a_broken_clip_is_more_than_too_small():
+    (missing,) = uris(1, "bad")
+    facts, _ = facts_of({missing: ClipFacts(False)})
+    report = tuning.check_limits({"training": [line(missing)], "validation": []}, facts, TuningLimits(min_training_examples=4))
+    assert len(report.problems) == 2 and not report.only_too_small
+    assert not tuning.LimitsReport().only_too_small  # no problems: nothing to warn about
 
 
 def test_more_than_5000_validation_examples_fail():

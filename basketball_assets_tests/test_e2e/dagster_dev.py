@@ -163,3 +163,15 @@ class DagsterDev:
                  runId status tags { key value } assetSelection { path } } } } }"""
         )
         return data["runsOrError"]["results"]
+
+    def failure_messages(self, run_id: str) -> list[str]:
+        """What a failed run's step and run failure events say, for an assertion message."""
+        data = self.graphql(
+            """query($id: ID!) { runOrError(runId: $id) { ... on Run { assetSelection { path }
+                 eventConnection { events { __typename ... on MessageEvent { message }
+                   ... on ExecutionStepFailureEvent { stepKey error { message } } } } } } }""",
+            {"id": run_id},
+        )["runOrError"]
+        failures = [e for e in data.get("eventConnection", {}).get("events", []) if e["__typename"] in ("ExecutionStepFailureEvent", "RunFailureEvent")]
+        assets = [".".join(selection["path"]) for selection in data.get("assetSelection") or []]
+        return [f"{assets}: {e.get('stepKey') or 'run'}: {(e.get('error') or {}).get('message') or e['message']}" for e in failures]
