@@ -11,13 +11,19 @@ It requests no runs itself: the ``games_automation`` sensor sees the new
 ``supabase_plays`` materializations and runs exactly those games' steps. Comparing
 hashes with the last reported ones (kept in the instance, not the cursor) makes a lost
 or reset cursor harmless: unchanged games are not reported again.
+
+Once an hour (``BASKETBALL_PLAYS_FULL_SCAN_MINUTES``) a tick hashes every game of the
+table instead: deleted plays and edits that kept their timestamp, which no poll by write
+time can see, are reported then. A game partition with no rows left is logged, not
+removed: removing a game is a decision for a person, in the UI.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from dagster import (
@@ -36,11 +42,12 @@ from dagster._core.definitions.data_version import DATA_VERSION_IS_USER_PROVIDED
 
 from basketball_assets.assets.plays import supabase_plays
 from basketball_assets.core.changes import (
+    DEFAULT_FULL_SCAN_EVERY,
     DEFAULT_OVERLAP,
-    PlaysChanges,
     PlaysCursor,
     changed_versions,
     detect_changes,
+    full_scan_due,
     plays_data_version,
     poll_since,
     read_whole_table,
@@ -55,6 +62,12 @@ DEFAULT_PLAYS_SENSOR_INTERVAL_SECONDS = 60
 #: Seconds re-read before the newest write seen, for rows committed late.
 PLAYS_OVERLAP_VARIABLE = "BASKETBALL_PLAYS_OVERLAP_SECONDS"
 
+#: Minutes between full scans of the plays table; 0 turns them off.
+PLAYS_FULL_SCAN_VARIABLE = "BASKETBALL_PLAYS_FULL_SCAN_MINUTES"
+
+#: Games named in a log line before the rest are only counted.
+SHOWN_GAMES = 20
+
 #: Games asked of the event log at once when looking up their last reported versions.
 VERSION_LOOKUP_BATCH = 500
 
@@ -68,16 +81,26 @@ def plays_overlap(environ: Mapping[str, str] = os.environ) -> timedelta:
     return timedelta(seconds=float(seconds)) if seconds else DEFAULT_OVERLAP
 
 
-def game_versions(plays_source: PlaysSource, changes: PlaysChanges, fresh: bool, rows: Sequence[Mapping[str, Any]]) -> dict[str, tuple[str, int]]:
-    """The data version and play count of every changed game, from the fewest reads."""
-    if read_whole_table(len(changes.games), fresh):
-        everything = rows if fresh else plays_source.rows_written_since(None)
-        grouped = rows_by_game(everything)
-        games = {game: grouped.get(game, []) for game in changes.games}
-    else:
-        games = {game: plays_source.game_rows(game) for game in changes.games}
+def plays_full_scan_every(environ: Mapping[str, str] = os.environ) -> timedelta:
+    minutes = environ.get(PLAYS_FULL_SCAN_VARIABLE)
+    return timedelta(minutes=float(minutes)) if minutes else DEFAULT_FULL_SCAN_EVERY
+
+
+def table_versions(rows: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str, int]]:
+    """The data version and play count of every game in ``rows`` (rows without a game are
+    skipped: the poll already reported them)."""
+    grouped = rows_by_game(row for row in rows if row.get("game_id"))
+    return {game: (plays_data_version(game_rows), len(game_rows)) for game, game_rows in grouped.items()}
+
+
+def game_versions(plays_source: PlaysSource, games: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """The data version and play count of each of ``games``, from the fewest reads."""
+    if read_whole_table(len(games)):
+        everything = table_versions(plays_source.rows_written_since(None))
+        return {game: everything[game] for game in games if game in everything}
+    rows = {game: plays_source.game_rows(game) for game in games}
     # A game whose rows were all deleted meanwhile has nothing to report.
-    return {game: (plays_data_version(game_rows), len(game_rows)) for game, game_rows in games.items() if game_rows}
+    return {game: (plays_data_version(game_rows), len(game_rows)) for game, game_rows in rows.items() if game_rows}
 
 
 def last_reported_versions(instance: DagsterInstance, games: Iterable[str]) -> dict[str, str | None]:
@@ -91,6 +114,12 @@ def last_reported_versions(instance: DagsterInstance, games: Iterable[str]) -> d
         )
         reported.update({game: tags.get(game, {}).get(DATA_VERSION_TAG) for game in batch})
     return reported
+
+
+def change_description(new_rows: int, source: str) -> str:
+    if new_rows:
+        return f"{new_rows} new or edited rows in {source}"
+    return f"plays deleted or edited in place, found by a full scan of {source}"
 
 
 def plays_events(game_id: str, version: str, plays: int, new_rows: int, source: str) -> list[AssetMaterialization | AssetObservation]:
@@ -110,20 +139,28 @@ def plays_events(game_id: str, version: str, plays: int, new_rows: int, source: 
         AssetMaterialization(
             asset_key=supabase_plays.key,
             partition=game_id,
-            description=f"{new_rows} new or edited rows in {source}",
+            description=change_description(new_rows, source),
             metadata=metadata,
             tags=tags,
         ),
     ]
 
 
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def build_plays_sensor(
     minimum_interval_seconds: int | None = None,
     overlap: timedelta | None = None,
     default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+    full_scan_every: timedelta | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> SensorDefinition:
-    """The plays sensor, polling every ``minimum_interval_seconds`` with an ``overlap`` window."""
+    """The plays sensor, polling every ``minimum_interval_seconds`` with an ``overlap``
+    window, and scanning the whole table every ``full_scan_every`` (zero: never)."""
     overlap = overlap if overlap is not None else plays_overlap()
+    full_scan_every = full_scan_every if full_scan_every is not None else plays_full_scan_every()
 
     @sensor(
         name="supabase_plays_sensor",
@@ -131,25 +168,34 @@ def build_plays_sensor(
         default_status=default_status,
         asset_selection=[supabase_plays.key],
         description=(
-            "Polls the plays table for new and edited plays. Adds new games to the `games` "
-            "partitions and reports `supabase_plays` for every game whose plays changed; the "
-            "`games_automation` sensor then materializes those games."
+            "Polls the plays table for new and edited plays, and scans it whole every hour for "
+            "deleted ones. Adds new games to the `games` partitions and reports `supabase_plays` "
+            "for every game whose plays changed; the `games_automation` sensor then materializes "
+            "those games."
         ),
     )
     def supabase_plays_sensor(context: SensorEvaluationContext, plays_source: PlaysSource) -> SensorResult:
-        cursor = PlaysCursor.from_json(context.cursor)
+        cursor, now = PlaysCursor.from_json(context.cursor), clock()
         rows = plays_source.rows_written_since(poll_since(cursor, overlap))
         changes = detect_changes(rows, cursor, overlap)
-        for problem in changes.bad_rows[:20]:
+        for problem in changes.bad_rows[:SHOWN_GAMES]:
             context.log.warning(f"{problem} in {plays_source.describe()}: fix the row; it is ignored until then")
-        next_cursor = changes.cursor.to_json()
-        if not changes.new_rows:
+        full_scan = full_scan_due(cursor, now, full_scan_every)
+        next_cursor = (replace(changes.cursor, last_full_scan=now) if full_scan else changes.cursor).to_json()
+        if not changes.new_rows and not full_scan:
             return SensorResult(cursor=next_cursor, skip_reason=f"no new or edited plays ({changes.rows_read} rows re-read)")
 
-        versions = game_versions(plays_source, changes, cursor.high_water is None, rows)
+        known = set(context.instance.get_dynamic_partitions(games_partitions.name))
+        without_plays: list[str] = []
+        if full_scan:
+            # A fresh cursor's poll already read every row.
+            versions = table_versions(rows if cursor.high_water is None else plays_source.rows_written_since(None))
+            without_plays = sorted(known - set(versions))
+            log_games_without_plays(context, without_plays, plays_source.describe())
+        else:
+            versions = game_versions(plays_source, changes.games)
         reported = last_reported_versions(context.instance, versions)
         changed = changed_versions({game: version for game, (version, _) in versions.items()}, reported)
-        known = set(context.instance.get_dynamic_partitions(games_partitions.name))
         new_games = sorted(game for game in versions if game not in known)
 
         new_rows_by_game = rows_by_game(changes.new_rows)
@@ -158,19 +204,32 @@ def build_plays_sensor(
             for game, version in changed.items()
             for event in plays_events(game, version, versions[game][1], len(new_rows_by_game.get(game, [])), plays_source.describe())
         ]
+        scope = f"full scan of {len(versions)} games" if full_scan else f"{len(changes.games)} games"
         summary = (
-            f"{len(changes.new_rows)} new or edited rows in {len(changes.games)} games: "
+            f"{len(changes.new_rows)} new or edited rows, {scope}: "
             f"{len(new_games)} new games, {len(changed)} games with changed plays"
+            + (f", {len(without_plays)} games with no plays left" if without_plays else "")
         )
-        context.log.info(f"{summary}: {', '.join(list(changed)[:20])}")
+        context.log.info(f"{summary}: {', '.join(list(changed)[:SHOWN_GAMES])}" if changed else summary)
         return SensorResult(
             asset_events=events,
             dynamic_partitions_requests=[games_partitions.build_add_request(new_games)] if new_games else [],
             cursor=next_cursor,
-            skip_reason=summary + "; games_automation materializes them",
+            skip_reason=summary + ("; games_automation materializes them" if changed else ""),
         )
 
     return supabase_plays_sensor
+
+
+def log_games_without_plays(context: SensorEvaluationContext, games: Sequence[str], source: str) -> None:
+    """Partitions whose rows were all deleted: named in the log for a person to decide on."""
+    if games:
+        shown = ", ".join(games[:SHOWN_GAMES]) + (f" and {len(games) - SHOWN_GAMES} more" if len(games) > SHOWN_GAMES else "")
+        context.log.warning(
+            f"{len(games)} game partitions have no plays left in {source}: {shown}. Their last outputs "
+            "stay in storage and in combined_dataset; to drop them, delete the partitions in the UI, "
+            "then materialize combined_dataset."
+        )
 
 
 supabase_plays_sensor = build_plays_sensor()

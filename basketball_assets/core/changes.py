@@ -6,6 +6,10 @@ committed after rows with later timestamps (a long transaction), or share its ti
 with rows already read. So the sensor re-reads an overlap window before its high-water
 mark every time and remembers which rows of that window it has already seen.
 
+Polling by write time cannot see a deleted row, nor an edit that kept its timestamp
+(no ``updated_at``) once it is older than the window. So every so often (the full scan)
+the sensor hashes every game's rows and compares them with what it last reported.
+
 Everything here is pure: rows in, decisions out.
 """
 
@@ -23,6 +27,9 @@ from basketball_assets.core.fingerprint import stable_hash
 
 #: Default overlap window: rows committed up to this long after their timestamp are caught.
 DEFAULT_OVERLAP = timedelta(minutes=5)
+
+#: Default time between full scans of the table (deleted rows, edits without updated_at).
+DEFAULT_FULL_SCAN_EVERY = timedelta(hours=1)
 
 #: Above this many changed games one read of the whole table beats one read per game.
 FULL_READ_ABOVE_GAMES = 50
@@ -68,15 +75,21 @@ def row_mark(row: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class PlaysCursor:
-    """Where the plays sensor is: the latest write time it has seen, and the rows of the
-    overlap window before it that it has already counted (as :func:`row_mark` hashes)."""
+    """Where the plays sensor is: the latest write time it has seen, the rows of the
+    overlap window before it that it has already counted (as :func:`row_mark` hashes),
+    and when it last scanned the whole table."""
 
     high_water: datetime | None = None
     seen: frozenset[str] = field(default_factory=frozenset)
+    last_full_scan: datetime | None = None
 
     def to_json(self) -> str:
         return json.dumps(
-            {"high_water": self.high_water.isoformat() if self.high_water else None, "seen": sorted(self.seen)},
+            {
+                "high_water": self.high_water.isoformat() if self.high_water else None,
+                "seen": sorted(self.seen),
+                "last_full_scan": self.last_full_scan.isoformat() if self.last_full_scan else None,
+            },
             separators=(",", ":"),
         )
 
@@ -88,13 +101,25 @@ class PlaysCursor:
         try:
             data = json.loads(text)
             high_water = parse_time(data["high_water"]) if data.get("high_water") else None
-            return cls(high_water=high_water, seen=frozenset(str(mark) for mark in data.get("seen", [])))
+            last_full_scan = parse_time(data["last_full_scan"]) if data.get("last_full_scan") else None
+            return cls(high_water=high_water, seen=frozenset(str(mark) for mark in data.get("seen", [])), last_full_scan=last_full_scan)
         except (ValueError, KeyError, TypeError, AttributeError):
             return cls()
 
     def window_start(self, overlap: timedelta) -> datetime | None:
         """The earliest write time the next poll must read; ``None`` means the whole table."""
         return None if self.high_water is None else self.high_water - overlap
+
+
+def full_scan_due(cursor: PlaysCursor, now: datetime, every: timedelta | None) -> bool:
+    """Whether this tick hashes the whole table: on a fresh cursor (the poll reads every
+    row anyway), and once ``every`` has passed since the last full scan. ``None`` or a
+    zero ``every`` turns the periodic scan off."""
+    if cursor.high_water is None:
+        return True
+    if not every:
+        return False
+    return cursor.last_full_scan is None or now - cursor.last_full_scan >= every
 
 
 def poll_since(cursor: PlaysCursor, overlap: timedelta = DEFAULT_OVERLAP) -> str | None:
@@ -163,7 +188,7 @@ def detect_changes(
     seen = frozenset(row_mark(row) for row, moment in zip(rows, times) if moment >= next_start)
     return PlaysChanges(
         new_rows=new_rows,
-        cursor=PlaysCursor(high_water=high_water, seen=seen),
+        cursor=PlaysCursor(high_water=high_water, seen=seen, last_full_scan=cursor.last_full_scan),
         rows_read=len(rows) + len(bad_rows),
         bad_rows=bad_rows,
     )
@@ -218,8 +243,7 @@ def changed_versions(current: Mapping[str, str], reported: Mapping[str, str | No
     return {game: version for game, version in sorted(current.items()) if reported.get(game) != version}
 
 
-def read_whole_table(changed_games: int, fresh_cursor: bool, above: int = FULL_READ_ABOVE_GAMES) -> bool:
+def read_whole_table(changed_games: int, above: int = FULL_READ_ABOVE_GAMES) -> bool:
     """Whether to hash the changed games from one read of the whole table rather than one
-    read per game: always on a fresh cursor (the poll already read every row), and when
-    so many games changed that one read is cheaper."""
-    return fresh_cursor or changed_games > above
+    read per game: when so many games changed that one read is cheaper."""
+    return changed_games > above

@@ -87,6 +87,12 @@ class LocalPlaysDatabase(PlaysSource):
                 db.execute(f"INSERT OR REPLACE INTO plays ({columns}) VALUES ({marks})", present)
         return len(rows)
 
+    def delete_rows(self, play_ids: Iterable[str]) -> int:
+        """Delete plays by id (as an analyst deletes rows in Supabase); returns how many went."""
+        self.create_table()
+        with self._connect() as db:
+            return sum(db.execute("DELETE FROM plays WHERE id = ?", (str(play_id),)).rowcount for play_id in play_ids)
+
     def _select(self, where: str = "", params: Mapping[str, Any] | None = None, order: str = "created_at, id") -> list[dict[str, Any]]:
         self.create_table()
         with self._connect() as db:

@@ -6,6 +6,7 @@ from basketball_assets.core.changes import (
     PlaysCursor,
     changed_versions,
     detect_changes,
+    full_scan_due,
     plays_data_version,
     poll_since,
     read_whole_table,
@@ -131,10 +132,30 @@ def test_only_games_whose_version_differs_are_changed():
     assert changed_versions(current, {"game-a": "v1", "game-b": "v1"}) == {"game-a": "v2", "game-c": "v1"}
 
 
-def test_whole_table_read_on_a_fresh_cursor_or_many_games():
-    assert read_whole_table(1, fresh_cursor=True)
-    assert not read_whole_table(3, fresh_cursor=False)
-    assert read_whole_table(51, fresh_cursor=False)
+def test_whole_table_read_for_many_changed_games():
+    assert not read_whole_table(3)
+    assert not read_whole_table(50)
+    assert read_whole_table(51)
+
+
+def test_a_full_scan_on_a_fresh_cursor_and_then_once_per_period():
+    hour = timedelta(hours=1)
+    assert full_scan_due(PlaysCursor(), T0, hour)
+    assert full_scan_due(PlaysCursor(), T0, None)  # a fresh cursor reads every row anyway
+    polled = PlaysCursor(high_water=T0)
+    assert full_scan_due(polled, T0, hour)  # polled, never scanned: a cursor from before full scans
+    scanned = PlaysCursor(high_water=T0, last_full_scan=T0)
+    assert not full_scan_due(scanned, T0 + hour - timedelta(seconds=1), hour)
+    assert full_scan_due(scanned, T0 + hour, hour)
+    assert not full_scan_due(scanned, T0 + 10 * hour, timedelta(0))  # zero: scans off
+    assert not full_scan_due(polled, T0, None)
+
+
+def test_the_poll_keeps_the_time_of_the_last_full_scan():
+    cursor = PlaysCursor(high_water=T0, last_full_scan=T0 - timedelta(minutes=20))
+    changes = detect_changes([row("p2", at=T0 + timedelta(minutes=1))], cursor, OVERLAP)
+    assert changes.cursor.last_full_scan == cursor.last_full_scan
+    assert PlaysCursor.from_json(changes.cursor.to_json()) == changes.cursor
 
 
 def test_rows_by_game_groups():

@@ -37,12 +37,12 @@ def play(play_id: str, game_id: str, at: datetime = T0, **values) -> dict:
 class Ticks:
     """The daemon's side of the sensor: evaluate, apply, keep the cursor."""
 
-    def __init__(self, instance: DagsterInstance, database: LocalPlaysDatabase):
-        self.instance, self.database, self.cursor = instance, database, None
+    def __init__(self, instance: DagsterInstance, database: LocalPlaysDatabase, sensor=plays_sensor):
+        self.instance, self.database, self.sensor, self.cursor = instance, database, sensor, None
 
     def tick(self) -> SensorResult:
         context = build_sensor_context(instance=self.instance, cursor=self.cursor, resources={"plays_source": self.database})
-        result = plays_sensor(context)
+        result = self.sensor(context)
         for event in result.asset_events:
             self.instance.report_runless_asset_event(event)
         for request in result.dynamic_partitions_requests:
@@ -170,3 +170,81 @@ def test_a_row_without_game_is_logged_and_does_not_stop_the_others(ticks, databa
     database.upsert_rows([play("a1", "game-a"), play("x1", "")])
     result = ticks.tick()
     assert reported_games(result) == ["game-a"]
+
+
+# The full scan: what no poll by write time can see
+
+
+class Clock:
+    """The sensor's idea of now, moved by the test."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(T0)
+
+
+@pytest.fixture
+def scanning(instance, database, clock) -> Ticks:
+    """Ticks of a sensor that scans the whole table every hour of the test's clock."""
+    sensor = build_plays_sensor(minimum_interval_seconds=5, overlap=timedelta(minutes=5), full_scan_every=timedelta(hours=1), clock=clock)
+    return Ticks(instance, database, sensor)
+
+
+def test_a_deleted_play_is_reported_by_the_next_full_scan(scanning, database, clock):
+    database.upsert_rows([play("a1", "game-a"), play("a2", "game-a"), play("b1", "game-b")])
+    assert reported_games(scanning.tick()) == ["game-a", "game-b"]
+    assert database.delete_rows(["a2"]) == 1
+
+    clock.now = T0 + timedelta(minutes=10)
+    assert scanning.tick().asset_events == []  # a poll cannot see a row that is gone
+
+    clock.now = T0 + timedelta(hours=1)
+    result = scanning.tick()
+    assert reported_games(result) == ["game-a"]
+    event = next(event for event in result.asset_events if isinstance(event, AssetMaterialization))
+    assert event.metadata["plays"].value == 1 and event.metadata["new_or_edited_rows"].value == 0
+    assert "found by a full scan" in event.description
+    assert scanning.versions("game-a")["game-a"] == plays_data_version(database.game_rows("game-a"))
+
+    clock.now = T0 + timedelta(hours=1, minutes=1)
+    assert scanning.tick().asset_events == []  # reported once
+
+
+def test_an_edit_in_place_older_than_the_window_is_found_by_the_full_scan(scanning, database, clock):
+    old = T0 - timedelta(hours=3)
+    database.upsert_rows([play("a1", "game-a", old), play("b1", "game-b", T0)])
+    scanning.tick()
+    # No updated_at column value: the row keeps its created_at, far before the overlap window.
+    database.upsert_rows([play("a1", "game-a", old, description="Corrected: a baseline out-of-bounds set.")])
+    clock.now = T0 + timedelta(minutes=30)
+    assert scanning.tick().asset_events == []
+    clock.now = T0 + timedelta(hours=2)
+    assert reported_games(scanning.tick()) == ["game-a"]
+
+
+def test_a_game_with_every_play_deleted_is_logged_and_left_to_a_person(scanning, database, clock, instance):
+    database.upsert_rows([play("a1", "game-a"), play("b1", "game-b"), play("b2", "game-b")])
+    scanning.tick()
+    database.delete_rows(["b1", "b2"])
+    clock.now = T0 + timedelta(hours=1)
+    result = scanning.tick()
+    assert result.asset_events == []  # nothing to run: game_plays would fail on no plays
+    assert "1 games with no plays left" in result.skip_reason.skip_message
+    assert sorted(instance.get_dynamic_partitions(games_partitions.name)) == ["game-a", "game-b"]
+
+
+def test_full_scans_can_be_turned_off(instance, database, clock):
+    sensor = build_plays_sensor(minimum_interval_seconds=5, overlap=timedelta(minutes=5), full_scan_every=timedelta(0), clock=clock)
+    ticks = Ticks(instance, database, sensor)
+    database.upsert_rows([play("a1", "game-a"), play("a2", "game-a")])
+    assert reported_games(ticks.tick()) == ["game-a"]  # the first tick still reads everything
+    database.delete_rows(["a2"])
+    clock.now = T0 + timedelta(days=2)
+    assert ticks.tick().asset_events == []

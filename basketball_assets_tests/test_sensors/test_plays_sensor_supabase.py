@@ -9,7 +9,8 @@ from dagster import DagsterInstance
 
 from basketball_assets.core.changes import plays_data_version
 from basketball_assets.resources.plays import SupabasePlays
-from basketball_assets_tests.test_sensors.test_plays_sensor import Ticks, added_games, reported_games
+from basketball_assets.sensors import build_plays_sensor
+from basketball_assets_tests.test_sensors.test_plays_sensor import Clock, Ticks, added_games, reported_games
 
 pytestmark = pytest.mark.services
 
@@ -75,3 +76,23 @@ def test_thousands_of_rows_in_one_game_are_paged_and_hashed_whole(supabase_serve
     supabase_server.insert_rows(table, [row(crowded, T0 + timedelta(seconds=5))])
     result = ticks.tick()
     assert {event.metadata["plays"].value for event in result.asset_events} == {2501}
+
+
+def test_a_row_deleted_in_supabase_is_found_by_the_full_scan(supabase_server, instance):
+    table = supabase_server.new_plays_table()
+    source = SupabasePlays(url=supabase_server.url, key=supabase_server.key, table=table)
+    clock = Clock(T0)
+    sensor = build_plays_sensor(minimum_interval_seconds=5, overlap=timedelta(minutes=5), full_scan_every=timedelta(hours=1), clock=clock)
+    ticks = Ticks(instance, source, sensor)
+    game_a, game_b = game(), game()
+    kept, deleted = row(game_a, T0), row(game_a, T0)
+    supabase_server.insert_rows(table, [kept, deleted, row(game_b, T0)])
+    assert reported_games(ticks.tick()) == sorted([game_a, game_b])
+
+    supabase_server.sql(f"DELETE FROM {table} WHERE id = %s", (deleted["id"],))
+    clock.now = T0 + timedelta(minutes=5)
+    assert ticks.tick().asset_events == []
+    clock.now = T0 + timedelta(hours=1)
+    assert reported_games(ticks.tick()) == [game_a]
+    assert ticks.versions(game_a)[game_a] == plays_data_version(source.game_rows(game_a))
+    assert [r["id"] for r in source.game_rows(game_a)] == [kept["id"]]
