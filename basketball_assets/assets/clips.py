@@ -39,7 +39,15 @@ from basketball_assets.core.contact_sheet import (
     sheet_rows,
     texts_of_row,
 )
-from basketball_assets.core.clips import HalfVideo, HalfVideoOrError, PlannedClip, halves_needed, plan_angle, plays_for_angle
+from basketball_assets.core.clips import (
+    HalfVideo,
+    HalfVideoOrError,
+    PlannedClip,
+    clips_of_no_play,
+    halves_needed,
+    plan_angle,
+    plays_for_angle,
+)
 from basketball_assets.core.fingerprint import stable_hash
 from basketball_assets.core.layout import clips_manifest_key, clips_prefix, plays_snapshot_key, video_key
 from basketball_assets.core.plays import CAMERA_ANGLES, Play, Rejection
@@ -158,6 +166,7 @@ def game_clips(context: AssetExecutionContext, storage: Storage, video: ClipEnco
     for rejection in outcome.rejections[len(review.rejections) :]:
         context.log.warning(f"game {game_id}: play {rejection.play_id} ({rejection.angle}) rejected: {rejection.reason}")
 
+    leftovers = report_clips_of_no_play(context, storage, game_id, outcome)
     manifest = outcome.to_manifest(game_id, encoding)
     # Sizes ride along so the dataset card needs no per-clip size look-ups.
     manifest["clip_bytes"] = sizes = {clip.key: storage.size(clip.key) for clip in outcome.clips}
@@ -169,7 +178,7 @@ def game_clips(context: AssetExecutionContext, storage: Storage, video: ClipEnco
         f"{len(outcome.rejections)} rejected"
     )
     return MaterializeResult(
-        metadata=clips_metadata(storage, game_id, outcome, sizes) | sheet,
+        metadata=clips_metadata(storage, game_id, outcome, sizes) | leftovers | sheet,
         data_version=DataVersion(stable_hash(manifest)),
         check_results=[rejected_plays_check(outcome.rejections)],
     )
@@ -240,6 +249,24 @@ def cut_missing_clips(
                 f"in {last_report - started:.0f} s"
             )
     outcome.clips = kept
+
+
+def report_clips_of_no_play(context: AssetExecutionContext, storage: Storage, game_id: str, outcome: ClipsOutcome) -> dict[str, Any]:
+    """Name the clip files in the game's folder that no current play claims.
+
+    They are left where they are (removing files is a person's call, and a play edited
+    back re-uses its clip) but are in no JSONL; the metadata lists them for clean-up.
+    """
+    leftovers = clips_of_no_play(storage.list_keys(clips_prefix(game_id)), (clip.key for clip in outcome.clips))
+    if leftovers:
+        context.log.warning(
+            f"game {game_id}: {len(leftovers)} clip files belong to no current play (deleted plays, changed "
+            f"angles or plays now rejected); they are in no JSONL. First: {', '.join(leftovers[:5])}"
+        )
+    return {
+        "clips_of_no_play": len(leftovers),
+        "clips_of_no_play_list": MetadataValue.md(markdown_table(["clip"], ((storage.uri(key),) for key in leftovers), limit=25) if leftovers else "none"),
+    }
 
 
 def cut_clip(storage: Storage, video: ClipEncoder, clip: PlannedClip, source: SourceVideo, half: HalfVideo) -> None:

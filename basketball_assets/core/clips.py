@@ -137,3 +137,10 @@ def _plan_clip(
             encoding=encoding,
         ),
     )
+
+
+def clips_of_no_play(stored_keys: Iterable[str], current_keys: Iterable[str]) -> list[str]:
+    """The clip files in a game's folder that no current clip claims, sorted: left by
+    plays since deleted, angles changed, or plays now rejected. They are in no JSONL."""
+    current = set(current_keys)
+    return sorted(key for key in stored_keys if key.endswith(".mp4") and key not in current)

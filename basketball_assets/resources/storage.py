@@ -92,6 +92,10 @@ class Storage(ConfigurableResource, ABC):
         """The text of ``key``, or ``None`` when it does not exist."""
 
     @abstractmethod
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        """The keys of the whole objects under ``prefix`` (never a temporary one)."""
+
+    @abstractmethod
     def uri(self, key: str) -> str:
         """The URI of ``key`` as the spec writes it in ``fileUri`` (``gs://`` or ``file://``)."""
 
@@ -222,6 +226,16 @@ class LocalStorage(Storage):
             return self._path(self.training_bucket, key).read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
+
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        bucket = self.root / self.training_bucket
+        folder = self._path(self.training_bucket, prefix)
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.rglob("*")):
+            # Hidden names are the temporary files of writes in progress.
+            if path.is_file() and not path.name.startswith("."):
+                yield path.relative_to(bucket).as_posix()
 
     def uri(self, key: str) -> str:
         return (self.root / self.training_bucket / key).as_uri() if key else self.uri_of_bucket(self.training_bucket)
@@ -495,6 +509,12 @@ class GCSStorage(Storage):
                 return self._blob(self.training_bucket, key).download_as_text(encoding="utf-8", retry=self.retry)
         except gcs_exceptions.NotFound:
             return None
+
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        with self._errors(self.training_bucket, prefix, "list"):
+            # Uploads are whole objects: a listed object is never half written.
+            for blob in self.client.list_blobs(self.training_bucket, prefix=prefix, retry=self.retry):
+                yield blob.name
 
     @contextmanager
     def local_copy(self, key: str) -> Iterator[Path]:

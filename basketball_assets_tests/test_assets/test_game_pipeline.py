@@ -1,5 +1,6 @@
 """A game partition materialized for real: ffmpeg on generated video, files read back."""
 
+import json
 import math
 import sqlite3
 from pathlib import Path
@@ -138,6 +139,21 @@ def test_edited_play_recuts_only_its_own_clips(game, instance, resources, plays_
     stored, _ = clips_of(resources["storage"], game.game_id)
     c = next(clip for clip in stored if clip.play_id == edited["id"])
     assert abs(probe_video(Path(resources["storage"].uri(c.key).removeprefix("file://"))).duration - 1.6) <= FRAME + 1e-6
+
+
+def test_clips_of_a_deleted_play_are_named_and_left_out_of_the_jsonl(game, instance, resources, plays_db, materialized):
+    assert metadata_of(materialized, "game_clips")["clips_of_no_play"] == 0
+    gone = game.play("c")  # a both-angle play: two clip files
+    assert plays_db.delete_rows([gone["id"]]) == 1
+    again = materialize_game(instance, resources, game.game_id)
+    clips = metadata_of(again, "game_clips")
+    assert (clips["clips"], clips["cut"], clips["clips_of_no_play"]) == (6, 0, 2)
+    storage = resources["storage"]
+    for angle in ("broadcast", "tactical"):
+        key = clip_key(game.game_id, gone["id"], angle)
+        assert storage.exists(key) and storage.uri(key) in clips["clips_of_no_play_list"]
+    lines = [json.dumps(example) for examples in examples_of(storage, game.game_id).values() for example in examples]
+    assert len(lines) == 6 and not any(gone["id"] in line for line in lines)
 
 
 def test_changed_encoding_settings_recut_every_clip(game, instance, resources, materialized):

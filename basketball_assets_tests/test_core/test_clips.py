@@ -3,7 +3,7 @@ plays (or one angle of a play) are rejected and why."""
 
 from __future__ import annotations
 
-from basketball_assets.core.clips import HalfVideo, PlannedClip, halves_needed, plan_angle, plays_for_angle
+from basketball_assets.core.clips import HalfVideo, PlannedClip, clips_of_no_play, halves_needed, plan_angle, plays_for_angle
 from basketball_assets.core.fingerprint import clip_fingerprint
 from basketball_assets.core.plays import Play, Rejection
 
@@ -219,3 +219,10 @@ def test_a_planned_clip_round_trips_through_its_manifest_entry():
     (clip,), _ = plan_angle(GAME, "broadcast", [play("a", 70.0, 74.0)], halves("broadcast"), ENCODING)
 
     assert PlannedClip.from_dict(clip.to_dict()) == clip
+
+
+def test_clip_files_that_no_current_clip_claims_are_named():
+    stored = ["games/g/clips/a_broadcast.mp4", "games/g/clips/gone_tactical.mp4", "games/g/clips/b_tactical.mp4", "games/g/clips/notes.txt"]
+    current = ["games/g/clips/a_broadcast.mp4", "games/g/clips/b_tactical.mp4", "games/g/clips/new_broadcast.mp4"]
+    assert clips_of_no_play(stored, current) == ["games/g/clips/gone_tactical.mp4"]
+    assert clips_of_no_play([], current) == []

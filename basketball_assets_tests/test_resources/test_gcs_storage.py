@@ -91,6 +91,19 @@ def test_overwrite_replaces_bytes_and_metadata_together(gcs: GCSStorage, tmp_pat
     assert (blob.metadata, blob.download_as_bytes()) == ({"fingerprint": "new"}, b"new, longer bytes")
 
 
+@pytest.mark.parametrize("kind", ["gcs", "local"])
+def test_listing_a_prefix_gives_whole_objects_only(kind: str, gcs: GCSStorage, tmp_path: Path, prefix: str) -> None:
+    storage = gcs if kind == "gcs" else LocalStorage(data_dir=str(tmp_path / "data"))
+    for name in ("clips/a_broadcast.mp4", "clips/b_tactical.mp4", "other.jsonl"):
+        storage.put_file(f"{prefix}/{name}", file_with(tmp_path, "object", name.encode()))
+    if kind == "local":  # a write in progress: a hidden temporary name in the folder
+        (Path(storage.uri(f"{prefix}/clips").removeprefix("file://")) / ".c_broadcast.mp4.x.part").write_bytes(b"half")
+
+    assert sorted(storage.list_keys(f"{prefix}/clips/")) == [f"{prefix}/clips/a_broadcast.mp4", f"{prefix}/clips/b_tactical.mp4"]
+    assert len(list(storage.list_keys(f"{prefix}/"))) == 3
+    assert list(storage.list_keys(f"{prefix}/nothing-here/")) == []
+
+
 def test_missing_objects_read_as_absent(gcs: GCSStorage, prefix: str) -> None:
     key = f"{prefix}/nothing.jsonl"
 
