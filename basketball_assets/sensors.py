@@ -65,8 +65,8 @@ PLAYS_OVERLAP_VARIABLE = "BASKETBALL_PLAYS_OVERLAP_SECONDS"
 #: Minutes between full scans of the plays table; 0 turns them off.
 PLAYS_FULL_SCAN_VARIABLE = "BASKETBALL_PLAYS_FULL_SCAN_MINUTES"
 
-#: Games named in a log line before the rest are only counted.
-SHOWN_GAMES = 20
+#: Games or bad rows named in a log line before the rest are only counted.
+SHOWN_IN_LOG = 20
 
 #: Games asked of the event log at once when looking up their last reported versions.
 VERSION_LOOKUP_BATCH = 500
@@ -98,9 +98,8 @@ def game_versions(plays_source: PlaysSource, games: Sequence[str]) -> dict[str, 
     if read_whole_table(len(games)):
         everything = table_versions(plays_source.rows_written_since(None))
         return {game: everything[game] for game in games if game in everything}
-    rows = {game: plays_source.game_rows(game) for game in games}
-    # A game whose rows were all deleted meanwhile has nothing to report.
-    return {game: (plays_data_version(game_rows), len(game_rows)) for game, game_rows in rows.items() if game_rows}
+    # A game whose rows were all deleted meanwhile has no rows, so nothing to report.
+    return table_versions(row for game in games for row in plays_source.game_rows(game))
 
 
 def last_reported_versions(instance: DagsterInstance, games: Iterable[str]) -> dict[str, str | None]:
@@ -168,8 +167,8 @@ def build_plays_sensor(
         default_status=default_status,
         asset_selection=[supabase_plays.key],
         description=(
-            "Polls the plays table for new and edited plays, and scans it whole every hour for "
-            "deleted ones. Adds new games to the `games` partitions and reports `supabase_plays` "
+            "Polls the plays table for new and edited plays, and scans it whole every "
+            "BASKETBALL_PLAYS_FULL_SCAN_MINUTES (default 60) for deleted ones. Adds new games to the `games` partitions and reports `supabase_plays` "
             "for every game whose plays changed; the `games_automation` sensor then materializes "
             "those games."
         ),
@@ -178,7 +177,7 @@ def build_plays_sensor(
         cursor, now = PlaysCursor.from_json(context.cursor), clock()
         rows = plays_source.rows_written_since(poll_since(cursor, overlap))
         changes = detect_changes(rows, cursor, overlap)
-        for problem in changes.bad_rows[:SHOWN_GAMES]:
+        for problem in changes.bad_rows[:SHOWN_IN_LOG]:
             context.log.warning(f"{problem} in {plays_source.describe()}: fix the row; it is ignored until then")
         full_scan = full_scan_due(cursor, now, full_scan_every)
         next_cursor = (replace(changes.cursor, last_full_scan=now) if full_scan else changes.cursor).to_json()
@@ -210,7 +209,7 @@ def build_plays_sensor(
             f"{len(new_games)} new games, {len(changed)} games with changed plays"
             + (f", {len(without_plays)} games with no plays left" if without_plays else "")
         )
-        context.log.info(f"{summary}: {', '.join(list(changed)[:SHOWN_GAMES])}" if changed else summary)
+        context.log.info(f"{summary}: {', '.join(list(changed)[:SHOWN_IN_LOG])}" if changed else summary)
         return SensorResult(
             asset_events=events,
             dynamic_partitions_requests=[games_partitions.build_add_request(new_games)] if new_games else [],
@@ -224,7 +223,7 @@ def build_plays_sensor(
 def log_games_without_plays(context: SensorEvaluationContext, games: Sequence[str], source: str) -> None:
     """Partitions whose rows were all deleted: named in the log for a person to decide on."""
     if games:
-        shown = ", ".join(games[:SHOWN_GAMES]) + (f" and {len(games) - SHOWN_GAMES} more" if len(games) > SHOWN_GAMES else "")
+        shown = ", ".join(games[:SHOWN_IN_LOG]) + (f" and {len(games) - SHOWN_IN_LOG} more" if len(games) > SHOWN_IN_LOG else "")
         context.log.warning(
             f"{len(games)} game partitions have no plays left in {source}: {shown}. Their last outputs "
             "stay in storage and in combined_dataset; to drop them, delete the partitions in the UI, "
