@@ -93,7 +93,8 @@ class Storage(ConfigurableResource, ABC):
 
     @abstractmethod
     def list_keys(self, prefix: str) -> Iterator[str]:
-        """The keys of the whole objects under ``prefix`` (never a temporary one)."""
+        """The keys of the whole objects under the folder ``prefix`` (ending in ``/``), never a
+        temporary one."""
 
     @abstractmethod
     def uri(self, key: str) -> str:
