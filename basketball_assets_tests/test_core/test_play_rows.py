@@ -4,9 +4,11 @@ with values that cannot take their shape kept as read so validation can name the
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 
+from basketball_assets.core.changes import plays_data_version, row_mark
 from basketball_assets.core.play_rows import PLAY_COLUMNS, as_play_row, in_written_order, utc_timestamp
 from basketball_assets.core.validation import row_problem
 
@@ -85,3 +87,35 @@ def test_written_order_is_updated_at_else_created_at_then_id():
         raw(id="d", created_at="2026-11-01T13:00:00+01:00"),
     ]
     assert [row["id"] for row in in_written_order(rows)] == ["d", "a", "b", "c"]
+
+
+# The hashes of a row set, pinned: the sensor compares data versions with the ones it
+# reported before, so a hash that changed would make every game stale.
+
+PINNED_ROWS = [
+    {"id": "p1", "game_id": "game-a", "start_time": 1, "end_time": "4.5", "angle": "broadcast",
+     "description": "Corner three.", "created_at": "2026-11-26T12:00:00+00:00", "half": None, "updated_at": None},
+    {"id": "p2", "game_id": "game-a", "start_time": 10.25, "end_time": 14.0, "angle": "both",
+     "description": "Fast break.", "created_at": "2026-11-26 13:00:00", "half": 2,
+     "updated_at": "2026-11-27T09:30:00.5+02:00"},
+    {"id": "p3", "game_id": "game-a", "start_time": "NaN", "end_time": None, "angle": "tactical",
+     "description": "", "created_at": "yesterday", "half": 1.5, "updated_at": ""},
+    {"id": "p4", "game_id": "game-a", "start_time": True, "end_time": "ten", "angle": "both",
+     "description": "Zone press.", "created_at": datetime(2026, 11, 26, 14, tzinfo=timezone.utc), "half": "1",
+     "extra": "ignored"},
+]
+
+
+def test_plays_data_version_is_pinned():
+    assert plays_data_version(PINNED_ROWS) == "37d49a0c7e53b2a1ff84db0509385d68"
+    assert plays_data_version(PINNED_ROWS[:2]) == "266cd29b8fcd731b2ba2089cbd0b9a0e"
+    assert plays_data_version(reversed(PINNED_ROWS)) == "37d49a0c7e53b2a1ff84db0509385d68"
+
+
+def test_row_marks_are_pinned():
+    assert [row_mark(row) for row in PINNED_ROWS] == [
+        "204dcc1f3f855b66",
+        "7e406d9445c045c0",
+        "a38549ff590d9953",
+        "50d5308931b78790",
+    ]
