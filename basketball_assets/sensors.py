@@ -48,11 +48,11 @@ from basketball_assets.core.changes import (
     changed_versions,
     detect_changes,
     full_scan_due,
-    plays_data_version,
     poll_since,
     read_whole_table,
     rows_by_game,
 )
+from basketball_assets.core.play_rows import plays_data_version
 from basketball_assets.partitions import games_partitions
 from basketball_assets.resources.plays import PlaysSource
 

@@ -10,20 +10,20 @@ Polling by write time cannot see a deleted row, nor an edit that kept its timest
 (no ``updated_at``) once it is older than the window. So every so often (the full scan)
 the sensor hashes every game's rows and compares them with what it last reported.
 
-Everything here is pure: rows in, decisions out.
+Everything here is pure: rows in, decisions out. What a row is (its columns, when it was
+written, its hashes) is :mod:`basketball_assets.core.play_rows`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
-from basketball_assets.core.fingerprint import stable_hash
+from basketball_assets.core.play_rows import BadPlayRow, require_timestamp, row_mark, written_at
 
 #: Default overlap window: rows committed up to this long after their timestamp are caught.
 DEFAULT_OVERLAP = timedelta(minutes=5)
@@ -33,44 +33,6 @@ DEFAULT_FULL_SCAN_EVERY = timedelta(hours=1)
 
 #: Above this many changed games one read of the whole table beats one read per game.
 FULL_READ_ABOVE_GAMES = 50
-
-#: The columns whose values make a game's plays what they are (the ``plays`` table's).
-VERSIONED_COLUMNS = ("id", "game_id", "start_time", "end_time", "angle", "description", "created_at", "half", "updated_at")
-
-
-class BadPlayRow(ValueError):
-    """A row of the plays table that the sensor cannot place in time or in a game."""
-
-
-def written_at(row: Mapping[str, Any]) -> datetime:
-    """When the row was last written: ``updated_at`` when set, else ``created_at``, in UTC."""
-    text = row.get("updated_at") or row.get("created_at")
-    if not text:
-        raise BadPlayRow(f"play {row.get('id')} of game {row.get('game_id')} has neither created_at nor updated_at")
-    return parse_time(str(text), row)
-
-
-def parse_time(text: str, row: Mapping[str, Any] | None = None) -> datetime:
-    """An ISO 8601 timestamp as an aware UTC datetime; a time without zone is taken as UTC."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
-    except ValueError as error:
-        where = f"play {row.get('id')} of game {row.get('game_id')}: " if row else ""
-        raise BadPlayRow(f"{where}timestamp {text!r} is not ISO 8601") from error
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
-
-
-def row_mark(row: Mapping[str, Any]) -> str:
-    """A short hash naming one version of one row: its id, when it was written, and its values.
-
-    Including the values catches an edit that kept its timestamp (no ``updated_at``
-    column) as long as the row is still inside the overlap window.
-    """
-    content = {column: row.get(column) for column in VERSIONED_COLUMNS}
-    canonical = json.dumps(content, sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -84,6 +46,7 @@ class PlaysCursor:
     last_full_scan: datetime | None = None
 
     def to_json(self) -> str:
+        """The cursor as compact JSON, as the sensor stores it between ticks."""
         return json.dumps(
             {
                 "high_water": self.high_water.isoformat() if self.high_water else None,
@@ -100,9 +63,10 @@ class PlaysCursor:
             return cls()
         try:
             data = json.loads(text)
-            high_water = parse_time(data["high_water"]) if data.get("high_water") else None
-            last_full_scan = parse_time(data["last_full_scan"]) if data.get("last_full_scan") else None
-            return cls(high_water=high_water, seen=frozenset(str(mark) for mark in data.get("seen", [])), last_full_scan=last_full_scan)
+            high_water = require_timestamp(data["high_water"]) if data.get("high_water") else None
+            last_full_scan = require_timestamp(data["last_full_scan"]) if data.get("last_full_scan") else None
+            seen = frozenset(str(mark) for mark in data.get("seen", []))
+            return cls(high_water=high_water, seen=seen, last_full_scan=last_full_scan)
         except (ValueError, KeyError, TypeError, AttributeError):
             return cls()
 
@@ -200,42 +164,6 @@ def rows_by_game(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[st
     for row in rows:
         games[str(row["game_id"])].append(row)
     return dict(games)
-
-
-def plays_data_version(rows: Iterable[Mapping[str, Any]]) -> str:
-    """The data version of a game's plays: a hash of its rows, whatever order they come in.
-
-    Times are compared as instants and numbers as numbers, so the same rows read through
-    another client (Supabase's JSON, SQLite) give the same version.
-    """
-    canonical = sorted((canonical_row(row) for row in rows), key=lambda row: json.dumps(row, sort_keys=True, default=str))
-    return stable_hash(canonical)
-
-
-def canonical_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for column in VERSIONED_COLUMNS:
-        value = row.get(column)
-        if column in ("start_time", "end_time") and value is not None:
-            value = _number(value)
-        elif column in ("created_at", "updated_at") and value:
-            try:
-                value = parse_time(str(value), row).isoformat()
-            except BadPlayRow:
-                value = str(value)  # still hashed: an unreadable time is part of the row
-        elif column == "half" and value is not None:
-            value = _number(value)
-        values[column] = value
-    return values
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return value
 
 
 def changed_versions(current: Mapping[str, str], reported: Mapping[str, str | None]) -> dict[str, str]:

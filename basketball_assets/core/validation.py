@@ -2,16 +2,17 @@
 
 Angle-level reasons (a span that crosses one angle's half boundary, a missing video)
 are decided later, in :mod:`basketball_assets.core.timeline`, once the videos are probed.
+What a row is (its columns, its times) is :mod:`basketball_assets.core.play_rows`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
+from basketball_assets.core.play_rows import finite_seconds, written_at_or_earliest
 from basketball_assets.core.plays import PLAY_ANGLES, WHOLE_PLAY, Play, Rejection
 
 
@@ -23,40 +24,6 @@ class PlaysReview:
     rejections: list[Rejection] = field(default_factory=list)
     #: Human-readable notes on duplicate ids (the row written last is kept).
     duplicates: list[str] = field(default_factory=list)
-
-
-def written_at(row: Mapping[str, Any]) -> datetime:
-    """When a row was last written: ``updated_at`` when present, else ``created_at``."""
-    for column in ("updated_at", "created_at"):
-        parsed = parse_timestamp(row.get(column))
-        if parsed is not None:
-            return parsed
-    return datetime.min.replace(tzinfo=timezone.utc)
-
-
-def parse_timestamp(value: Any) -> datetime | None:
-    """Parse a timestamptz as Supabase or SQLite return it; naive values are taken as UTC."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        try:
-            parsed = datetime.fromisoformat(str(value).replace(" ", "T", 1))
-        except ValueError:
-            return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def finite_seconds(value: Any) -> float | None:
-    """``value`` as a finite float of seconds, or ``None`` when it is not one (bools included)."""
-    if isinstance(value, bool):
-        return None
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return None
-    return seconds if math.isfinite(seconds) else None
 
 
 def row_problem(row: Mapping[str, Any]) -> str | None:
@@ -110,7 +77,7 @@ def latest_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[list[Mapping[str, An
     for play_id in sorted(by_id):
         versions = by_id[play_id]
         # Stable: among rows written at the same instant, the later one in the input wins.
-        newest = max(enumerate(versions), key=lambda pair: (written_at(pair[1]), pair[0]))[1]
+        newest = max(enumerate(versions), key=lambda pair: (written_at_or_earliest(pair[1]), pair[0]))[1]
         kept.append(newest)
         if len(versions) > 1:
             notes.append(

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from dagster import ConfigurableResource, get_dagster_logger
 from pydantic import Field
 
-from basketball_assets.core.play_rows import PLAY_COLUMNS, as_play_row, in_written_order, utc_timestamp
-from basketball_assets.core.validation import parse_timestamp, row_problem
+from basketball_assets.core.play_rows import PLAY_COLUMNS, as_play_row, as_utc_iso, in_written_order, parse_timestamp
+from basketball_assets.core.validation import row_problem
 
 if TYPE_CHECKING:
     from postgrest import SyncSelectRequestBuilder
@@ -254,4 +254,4 @@ def _cutoff(since: str) -> str:
     """``since`` as ISO-8601 in UTC, for a PostgREST filter."""
     if parse_timestamp(since) is None:
         raise ValueError(f"rows_written_since needs an ISO-8601 timestamp such as 2026-11-01T12:00:00+00:00, got {since!r}")
-    return utc_timestamp(since)
+    return as_utc_iso(since)

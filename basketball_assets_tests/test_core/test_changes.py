@@ -1,4 +1,4 @@
-"""The plays sensor's decisions: which rows are new, the next cursor, a game's data version."""
+"""The plays sensor's decisions: which rows are new, the next cursor, which games changed."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -7,7 +7,6 @@ from basketball_assets.core.changes import (
     changed_versions,
     detect_changes,
     full_scan_due,
-    plays_data_version,
     poll_since,
     read_whole_table,
     rows_by_game,
@@ -113,18 +112,6 @@ def test_thousands_of_rows_in_one_second_are_each_counted_once():
     again = detect_changes([*rows, extra], first.cursor, OVERLAP)
     assert again.new_rows == [extra]
     assert len(PlaysCursor.from_json(again.cursor.to_json()).seen) == 5001
-
-
-def test_data_version_ignores_row_order_and_number_and_time_spelling():
-    rows = [row("p1"), row("p2", start_time=2, end_time=5)]
-    respelled = [row("p2", start_time="2.0", end_time=5.0), row("p1", created_at=T0.strftime("%Y-%m-%dT%H:%M:%S.000Z"))]
-    assert plays_data_version(rows) == plays_data_version(respelled)
-
-
-def test_data_version_changes_with_any_play_value():
-    rows = [row("p1"), row("p2")]
-    assert plays_data_version(rows) != plays_data_version([row("p1"), row("p2", description="Other.")])
-    assert plays_data_version(rows) != plays_data_version([row("p1")])
 
 
 def test_only_games_whose_version_differs_are_changed():

@@ -1,13 +1,27 @@
-"""Rows of the plays table in one shape (ids as text, float seconds, int half, UTC timestamps),
-with values that cannot take their shape kept as read so validation can name them."""
+"""What a row of the plays table is: one shape (ids as text, float seconds, int half, UTC
+timestamps, with values that cannot take their shape kept as read so validation can name
+them), its times read leniently or strictly, and its hashes."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from basketball_assets.core.play_rows import PLAY_COLUMNS, as_play_row, in_written_order, utc_timestamp
+from basketball_assets.core.play_rows import (
+    PLAY_COLUMNS,
+    BadPlayRow,
+    as_play_row,
+    as_utc_iso,
+    in_written_order,
+    parse_timestamp,
+    plays_data_version,
+    require_timestamp,
+    row_mark,
+    written_at,
+    written_at_or_earliest,
+)
 from basketball_assets.core.validation import row_problem
 
 PLAY = uuid.UUID("22222222-2222-2222-2222-222222222222")
@@ -74,7 +88,7 @@ def test_a_half_that_is_not_1_or_2_is_rejected_with_its_value():
     ],
 )
 def test_timestamps_become_iso_text_in_utc(value, shaped):
-    assert utc_timestamp(value) == shaped
+    assert as_utc_iso(value) == shaped
 
 
 def test_written_order_is_updated_at_else_created_at_then_id():
@@ -85,3 +99,125 @@ def test_written_order_is_updated_at_else_created_at_then_id():
         raw(id="d", created_at="2026-11-01T13:00:00+01:00"),
     ]
     assert [row["id"] for row in in_written_order(rows)] == ["d", "a", "b", "c"]
+
+
+# Reading times, leniently: validation orders a row it cannot place in time first
+
+
+def test_written_at_or_earliest_prefers_updated_at():
+    moment = written_at_or_earliest({"created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-02-01T00:00:00Z"})
+
+    assert moment == datetime(2024, 2, 1, tzinfo=timezone.utc)
+
+
+def test_written_at_or_earliest_falls_back_to_created_at_when_updated_at_is_empty():
+    for updated in (None, ""):
+        moment = written_at_or_earliest({"created_at": "2024-01-01T00:00:00Z", "updated_at": updated})
+        assert moment == datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+def test_a_row_without_any_time_counts_as_written_first():
+    assert written_at_or_earliest({}) < written_at_or_earliest({"created_at": "1970-01-01T00:00:00Z"})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-03-01T10:00:00+00:00", datetime(2024, 3, 1, 10, tzinfo=timezone.utc)),
+        ("2024-03-01T10:00:00Z", datetime(2024, 3, 1, 10, tzinfo=timezone.utc)),
+        ("2024-03-01 10:00:00", datetime(2024, 3, 1, 10, tzinfo=timezone.utc)),
+        ("2024-03-01 10:00:00.12345+00", datetime(2024, 3, 1, 10, 0, 0, 123450, tzinfo=timezone.utc)),
+        ("2024-03-01T12:00:00+02:00", datetime(2024, 3, 1, 12, tzinfo=timezone(timedelta(hours=2)))),
+    ],
+    ids=["iso", "zulu", "sqlite-naive", "postgres-short", "offset"],
+)
+def test_parse_timestamp_reads_supabase_and_sqlite_forms(text, expected):
+    assert parse_timestamp(text) == expected
+
+
+def test_parse_timestamp_takes_a_naive_datetime_as_utc():
+    assert parse_timestamp(datetime(2024, 3, 1, 10)) == datetime(2024, 3, 1, 10, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("value", [None, "", "yesterday"])
+def test_parse_timestamp_of_nothing_or_nonsense_is_none(value):
+    assert parse_timestamp(value) is None
+
+# Reading times, strictly: the plays sensor reports a row it cannot place in time
+
+
+def test_require_timestamp_gives_utc_and_takes_a_naive_time_as_utc():
+    assert require_timestamp("2024-03-01T12:00:00+02:00") == datetime(2024, 3, 1, 10, tzinfo=timezone.utc)
+    assert require_timestamp("2024-03-01T12:00:00+02:00").tzinfo is timezone.utc
+    assert require_timestamp(" 2024-03-01 10:00:00 ") == datetime(2024, 3, 1, 10, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("text", ["", "yesterday"])
+def test_require_timestamp_raises_naming_the_row(text):
+    with pytest.raises(BadPlayRow, match=f"^play p1 of game g1: timestamp {text!r} is not ISO 8601$"):
+        require_timestamp(text, {"id": "p1", "game_id": "g1"})
+    with pytest.raises(BadPlayRow, match=f"^timestamp {text!r} is not ISO 8601$"):
+        require_timestamp(text)
+
+
+def test_written_at_prefers_updated_at_and_gives_utc():
+    row = {"created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-02-01T02:00:00+02:00"}
+    assert written_at(row) == datetime(2024, 2, 1, tzinfo=timezone.utc)
+    naive_created = {"created_at": "2024-01-01 00:00:00", "updated_at": ""}
+    assert written_at(naive_created) == datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+def test_written_at_raises_where_written_at_or_earliest_falls_back():
+    with pytest.raises(BadPlayRow, match="play p1 of game g1 has neither created_at nor updated_at"):
+        written_at({"id": "p1", "game_id": "g1", "created_at": None, "updated_at": ""})
+    unreadable_update = {"id": "p1", "game_id": "g1", "created_at": "2024-01-01T00:00:00Z", "updated_at": "later"}
+    with pytest.raises(BadPlayRow, match="timestamp 'later' is not ISO 8601"):
+        written_at(unreadable_update)
+    assert written_at_or_earliest(unreadable_update) == datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+# Hashes
+
+
+def test_data_version_ignores_row_order_and_number_and_time_spelling():
+    rows = [raw(id="p1"), raw(id="p2", start_time=2, end_time=5)]
+    respelled = [raw(id="p2", start_time="2.0", end_time=5.0), raw(id="p1", created_at="2026-11-01T12:00:00.000Z")]
+    assert plays_data_version(rows) == plays_data_version(respelled)
+
+
+def test_data_version_changes_with_any_play_value():
+    rows = [raw(id="p1"), raw(id="p2")]
+    assert plays_data_version(rows) != plays_data_version([raw(id="p1"), raw(id="p2", description="Other.")])
+    assert plays_data_version(rows) != plays_data_version([raw(id="p1")])
+
+
+# The hashes of a row set, pinned: the sensor compares data versions with the ones it
+# reported before, so a hash that changed would make every game stale.
+
+PINNED_ROWS = [
+    {"id": "p1", "game_id": "game-a", "start_time": 1, "end_time": "4.5", "angle": "broadcast",
+     "description": "Corner three.", "created_at": "2026-11-26T12:00:00+00:00", "half": None, "updated_at": None},
+    {"id": "p2", "game_id": "game-a", "start_time": 10.25, "end_time": 14.0, "angle": "both",
+     "description": "Fast break.", "created_at": "2026-11-26 13:00:00", "half": 2,
+     "updated_at": "2026-11-27T09:30:00.5+02:00"},
+    {"id": "p3", "game_id": "game-a", "start_time": "NaN", "end_time": None, "angle": "tactical",
+     "description": "", "created_at": "yesterday", "half": 1.5, "updated_at": ""},
+    {"id": "p4", "game_id": "game-a", "start_time": True, "end_time": "ten", "angle": "both",
+     "description": "Zone press.", "created_at": datetime(2026, 11, 26, 14, tzinfo=timezone.utc), "half": "1",
+     "extra": "ignored"},
+]
+
+
+def test_plays_data_version_is_pinned():
+    assert plays_data_version(PINNED_ROWS) == "37d49a0c7e53b2a1ff84db0509385d68"
+    assert plays_data_version(PINNED_ROWS[:2]) == "266cd29b8fcd731b2ba2089cbd0b9a0e"
+    assert plays_data_version(reversed(PINNED_ROWS)) == "37d49a0c7e53b2a1ff84db0509385d68"
+
+
+def test_row_marks_are_pinned():
+    assert [row_mark(row) for row in PINNED_ROWS] == [
+        "204dcc1f3f855b66",
+        "7e406d9445c045c0",
+        "a38549ff590d9953",
+        "50d5308931b78790",
+    ]

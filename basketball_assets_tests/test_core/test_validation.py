@@ -7,20 +7,18 @@ rows sharing an id are one play, and the row written last is kept.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
 from basketball_assets.core.plays import WHOLE_PLAY, Play, Rejection
 from basketball_assets.core.validation import (
     latest_rows,
-    parse_timestamp,
     review_from_dict,
     review_plays,
     review_to_dict,
     row_problem,
     to_play,
-    written_at,
 )
 
 GAME = "11111111-1111-1111-1111-111111111111"
@@ -268,46 +266,3 @@ def test_latest_rows_returns_one_row_per_id_in_id_order():
 
     assert [r["id"] for r in kept] == ["a", "b", "c"]
     assert notes == []
-
-
-# Reading timestamps
-
-
-def test_written_at_prefers_updated_at():
-    moment = written_at({"created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-02-01T00:00:00Z"})
-
-    assert moment == datetime(2024, 2, 1, tzinfo=timezone.utc)
-
-
-def test_written_at_falls_back_to_created_at_when_updated_at_is_empty():
-    for updated in (None, ""):
-        moment = written_at({"created_at": "2024-01-01T00:00:00Z", "updated_at": updated})
-        assert moment == datetime(2024, 1, 1, tzinfo=timezone.utc)
-
-
-def test_a_row_without_any_time_counts_as_written_first():
-    assert written_at({}) < written_at({"created_at": "1970-01-01T00:00:00Z"})
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2024-03-01T10:00:00+00:00", datetime(2024, 3, 1, 10, tzinfo=timezone.utc)),
-        ("2024-03-01T10:00:00Z", datetime(2024, 3, 1, 10, tzinfo=timezone.utc)),
-        ("2024-03-01 10:00:00", datetime(2024, 3, 1, 10, tzinfo=timezone.utc)),
-        ("2024-03-01 10:00:00.12345+00", datetime(2024, 3, 1, 10, 0, 0, 123450, tzinfo=timezone.utc)),
-        ("2024-03-01T12:00:00+02:00", datetime(2024, 3, 1, 12, tzinfo=timezone(timedelta(hours=2)))),
-    ],
-    ids=["iso", "zulu", "sqlite-naive", "postgres-short", "offset"],
-)
-def test_parse_timestamp_reads_supabase_and_sqlite_forms(text, expected):
-    assert parse_timestamp(text) == expected
-
-
-def test_parse_timestamp_takes_a_naive_datetime_as_utc():
-    assert parse_timestamp(datetime(2024, 3, 1, 10)) == datetime(2024, 3, 1, 10, tzinfo=timezone.utc)
-
-
-@pytest.mark.parametrize("value", [None, "", "yesterday"])
-def test_parse_timestamp_of_nothing_or_nonsense_is_none(value):
-    assert parse_timestamp(value) is None

@@ -12,7 +12,7 @@ from dagster import AssetMaterialization, AssetObservation, DagsterInstance, Sen
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
 
 from basketball_assets.assets.plays import supabase_plays
-from basketball_assets.core.changes import plays_data_version
+from basketball_assets.core.play_rows import plays_data_version
 from basketball_assets.partitions import games_partitions
 from basketball_assets.resources.plays import LocalPlaysDatabase
 from basketball_assets.sensors import build_plays_sensor, last_reported_versions

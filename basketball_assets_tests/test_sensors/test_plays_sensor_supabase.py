@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from dagster import DagsterInstance
 
-from basketball_assets.core.changes import plays_data_version
+from basketball_assets.core.play_rows import plays_data_version
 from basketball_assets.resources.plays import SupabasePlays
 from basketball_assets.sensors import build_plays_sensor
 from basketball_assets_tests.test_sensors.test_plays_sensor import Clock, Ticks, added_games, reported_games
