@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -19,8 +20,11 @@ from basketball_assets.core.examples import (
     example_problems,
 )
 
-#: The example exactly as ``shared/spec/pipeline.md`` writes it (copied here because the
-#: spec lives outside the repository), placeholders and all.
+#: The contract, where the spec's example shape and one literal line are written out.
+CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "contract.md"
+
+#: The example exactly as the contract (``docs/contract.md``, "Training examples") writes
+#: it, placeholders and all; a test below checks that the contract still shows it.
 SPEC_EXAMPLE = """{"contents": [
   {"role": "user", "parts": [
     {"fileData": {"fileUri": "gs://uball-training-data/games/{game_id}/clips/{play_id}_{angle}.mp4", "mimeType": "video/mp4"}},
@@ -47,6 +51,16 @@ def spec_line(game_id: str, play_id: str, angle: str, description: str) -> str:
 
 def test_an_example_line_is_the_specs_example_byte_for_byte():
     assert example_line(URI, DESCRIPTION) == spec_line(GAME, PLAY, "broadcast", DESCRIPTION)
+
+
+def test_the_contract_shows_this_example_shape():
+    assert f"```json\n{SPEC_EXAMPLE}\n```" in CONTRACT.read_text(encoding="utf-8")
+
+
+def test_the_contracts_literal_line_is_what_the_pipeline_writes():
+    lines = [line for line in CONTRACT.read_text(encoding="utf-8").splitlines() if line.startswith('{"contents": [{')]
+
+    assert lines == [example_line(URI, DESCRIPTION)]
 
 
 def test_an_example_parses_to_the_specs_example_with_keys_in_the_same_order():

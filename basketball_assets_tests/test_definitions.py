@@ -1,0 +1,117 @@
+"""The definitions load, and every asset, check, sensor, job and resource is there by name.
+
+Checked through the public ``Definitions`` object only, both the module's ``defs`` (what
+``dagster dev`` loads) and ``build_definitions`` given a local environment, so that a
+definition lost in a refactoring fails here rather than in the UI.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dagster import AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions, DynamicPartitionsDefinition
+
+from basketball_assets.definitions import build_definitions, defs
+
+GAME_ASSETS = {"supabase_plays", "game_plays", "game_clips", "game_training_data"}
+DATASET_ASSETS = {"combined_dataset", "tuned_model"}
+ASSETS = GAME_ASSETS | DATASET_ASSETS
+
+#: Every asset check as (asset, check name).
+CHECKS = {
+    ("game_clips", "no_rejected_plays"),
+    ("game_training_data", "examples_match_clips"),
+    ("combined_dataset", "splits_are_disjoint"),
+    ("combined_dataset", "no_duplicate_examples"),
+    ("combined_dataset", "every_game_present"),
+    ("combined_dataset", "within_tuning_limits"),
+}
+#: The checks whose failure stops the run before downstream assets materialize.
+BLOCKING_CHECKS = {("combined_dataset", "splits_are_disjoint"), ("combined_dataset", "no_duplicate_examples")}
+
+PLAYS_SENSOR = "supabase_plays_sensor"
+AUTOMATION_SENSOR = "games_automation"
+#: The only job: the one Dagster builds implicitly for materializing assets from the UI.
+JOBS = {"__ASSET_JOB"}
+RESOURCES = {"storage", "plays_source", "video", "vertex"}
+
+
+def local_definitions(data_dir: Path) -> Definitions:
+    """The definitions as built for a machine with only a local data folder set."""
+    return build_definitions({"BASKETBALL_DATA_DIR": str(data_dir)})
+
+
+@pytest.fixture(params=["module", "local"])
+def definitions(request: pytest.FixtureRequest, tmp_path: Path) -> Definitions:
+    """``basketball_assets.definitions.defs``, and the definitions built for a local environment."""
+    return defs if request.param == "module" else local_definitions(tmp_path / "data")
+
+
+def check_keys(definitions: Definitions) -> set[tuple[str, str]]:
+    return {(key.asset_key.to_user_string(), key.name) for key in definitions.resolve_asset_graph().asset_check_keys}
+
+
+def test_the_definitions_load(definitions):
+    Definitions.validate_loadable(definitions)
+
+
+def test_every_asset_is_defined(definitions):
+    assert {key.to_user_string() for key in definitions.resolve_all_asset_keys()} == ASSETS
+
+
+def test_every_asset_check_is_defined_on_its_asset(definitions):
+    assert check_keys(definitions) == CHECKS
+
+
+def test_only_the_combined_datasets_leakage_and_duplicate_checks_block(definitions):
+    blocking = {
+        (spec.asset_key.to_user_string(), spec.name)
+        for assets_def in definitions.resolve_asset_graph().assets_defs
+        for spec in assets_def.check_specs
+        if spec.blocking
+    }
+
+    assert blocking == BLOCKING_CHECKS
+
+
+def test_the_plays_sensor_and_the_automation_sensor_are_defined_and_off_by_default(definitions):
+    assert {sensor.name for sensor in definitions.sensors} == {PLAYS_SENSOR, AUTOMATION_SENSOR}
+    assert isinstance(definitions.resolve_sensor_def(AUTOMATION_SENSOR), AutomationConditionSensorDefinition)
+    for name in (PLAYS_SENSOR, AUTOMATION_SENSOR):
+        assert definitions.resolve_sensor_def(name).default_status == DefaultSensorStatus.STOPPED
+
+
+def test_the_only_job_is_the_implicit_asset_job_and_nothing_is_scheduled(definitions):
+    assert {job.name for job in definitions.resolve_all_job_defs()} == JOBS
+    assert not definitions.jobs
+    assert not definitions.schedules
+
+
+def test_every_resource_is_bound(definitions):
+    assert set(definitions.resources) == RESOURCES
+
+
+def test_the_game_assets_are_partitioned_by_game_and_the_dataset_assets_are_not(definitions):
+    specs = {spec.key.to_user_string(): spec for spec in definitions.resolve_all_asset_specs()}
+
+    for name in GAME_ASSETS:
+        partitions = specs[name].partitions_def
+        assert isinstance(partitions, DynamicPartitionsDefinition), name
+        assert partitions.name == "games", name
+    for name in DATASET_ASSETS:
+        assert specs[name].partitions_def is None, name
+
+
+def test_the_game_assets_and_the_dataset_assets_have_their_groups(definitions):
+    groups = {spec.key.to_user_string(): spec.group_name for spec in definitions.resolve_all_asset_specs()}
+
+    assert groups == {name: "games" for name in GAME_ASSETS} | {name: "dataset" for name in DATASET_ASSETS}
+
+
+def test_a_local_environment_keeps_data_and_plays_in_its_data_folder(tmp_path):
+    data_dir = tmp_path / "data"
+    resources = local_definitions(data_dir).resources
+
+    assert resources["storage"].uri("") == (data_dir / "uball-training-data").resolve().as_uri()
+    assert str((data_dir / "plays.sqlite3").resolve()) in resources["plays_source"].describe()
