@@ -13,6 +13,7 @@ import pytest
 
 from basketball_assets.demo import DemoVideo, render_half
 from basketball_assets.resources.video import ClipEncoder, ffmpeg_executable, probe_video
+from benchmarks.measure import packet_count, psnr
 
 FPS = 25
 SECONDS = 7.0
@@ -60,16 +61,6 @@ def grey_frames(path: Path) -> list[np.ndarray]:
         stream = container.streams.video[0]
         stream.codec_context.options = {"err_detect": "explode"}
         return [frame.to_ndarray(format="gray").astype(np.float64) for frame in container.decode(stream)]
-
-
-def packet_count(path: Path) -> int:
-    with av.open(str(path)) as container:
-        return sum(1 for packet in container.demux(video=0) if packet.size)
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(((a - b) ** 2).mean())
-    return 99.0 if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
 def cut_both(source: Path, start: float, end: float, folder: Path) -> tuple[Path, Path, object]:
