@@ -50,6 +50,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchmark_game import CACHE_DIR, FPS, GAME_ID, BenchmarkPlay, prepare_game  # noqa: E402
+from measure import packet_count, psnr  # noqa: E402
 
 from basketball_assets.assets.clips import cut_clip  # noqa: E402
 from basketball_assets.core.clips import HalfVideo, PlannedClip  # noqa: E402
@@ -160,16 +161,6 @@ def decoded_frames(path: Path, limit: int | None = None) -> list[np.ndarray]:
             if limit is not None and len(frames) >= limit:
                 break
     return frames
-
-
-def packet_count(path: Path) -> int:
-    with av.open(str(path)) as container:
-        return sum(1 for packet in container.demux(video=0) if packet.size)
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(((a - b) ** 2).mean())
-    return 99.0 if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
 def check_smart(smart: LocalStorage, reference: LocalStorage, work) -> tuple[float, int]:

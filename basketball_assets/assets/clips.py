@@ -1,9 +1,7 @@
 """``game_clips``: one mp4 per play per angle, cut from the game's half videos with ffmpeg."""
 
 
-import base64
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,22 +21,7 @@ from dagster import (
 from basketball_assets.assets.plays import game_plays
 from basketball_assets.assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.automation import game_step_condition
-from basketball_assets.core.contact_sheet import (
-    HEADER_TEXTS,
-    SheetLayout,
-    SheetRow,
-    fewer_rows,
-    frame_numbers,
-    header_filter,
-    inline_rows_shown,
-    paged,
-    preview_markdown,
-    row_filter,
-    sheet_fingerprint,
-    sheet_key,
-    sheet_rows,
-    texts_of_row,
-)
+from basketball_assets.contact_sheet import contact_sheet_metadata
 from basketball_assets.core.clips import (
     HalfVideo,
     HalfVideoOrError,
@@ -55,15 +38,7 @@ from basketball_assets.core.report import markdown_table, rejections_table
 from basketball_assets.core.validation import PlaysReview, review_from_dict
 from basketball_assets.partitions import games_partitions
 from basketball_assets.resources.storage import SourceVideo, Storage, VideoNotFound
-from basketball_assets.resources.video import (
-    ClipCutFailed,
-    ClipEncoder,
-    ContactSheetFailed,
-    VideoUnreadable,
-    render_sheet_row,
-    sheet_preview,
-    stack_sheet_rows,
-)
+from basketball_assets.resources.video import ClipCutFailed, ClipEncoder, VideoUnreadable
 
 #: Seconds between progress lines in the run log while clips are being cut.
 PROGRESS_EVERY_S = 10.0
@@ -172,7 +147,7 @@ def game_clips(context: AssetExecutionContext, storage: Storage, video: ClipEnco
     manifest["clip_bytes"] = sizes = {clip.key: storage.size(clip.key) for clip in outcome.clips}
     storage.put_json(clips_manifest_key(game_id), manifest)
     descriptions = {play.id: play.description for play in review.plays}
-    sheet = contact_sheet_metadata(context, storage, video, game_id, outcome, descriptions)
+    sheet = contact_sheet_metadata(context, storage, video, game_id, outcome.clips, outcome.rejections, descriptions)
     context.log.info(
         f"game {game_id}: {len(outcome.clips)} clips ({len(outcome.cut)} cut, {len(outcome.skipped)} unchanged), "
         f"{len(outcome.rejections)} rejected"
@@ -321,91 +296,3 @@ def clips_metadata(storage: Storage, game_id: str, outcome: ClipsOutcome, sizes:
             )
         ),
     }
-
-
-# --- the contact sheet ------------------------------------------------------------------
-
-
-def contact_sheet_metadata(
-    context: AssetExecutionContext,
-    storage: Storage,
-    video: ClipEncoder,
-    game_id: str,
-    outcome: ClipsOutcome,
-    descriptions: dict[str, str],
-    layout: SheetLayout = SheetLayout(),
-) -> dict[str, Any]:
-    """Render (when its clips changed) and store the game's contact sheet; its UI preview.
-
-    A preview, not a product: when it cannot be rendered, the step warns and goes on.
-    """
-    rows = sheet_rows(outcome.clips, outcome.rejections, descriptions)
-    pages = paged(rows, layout.rows_per_page)
-    keys = [sheet_key(game_id, page) for page in range(1, len(pages) + 1)]
-    uris = [storage.uri(key) for key in keys] if rows else []
-    if not rows:
-        return {"contact_sheet": MetadataValue.md(preview_markdown(None, 0, 0, []))}
-    fingerprint = sheet_fingerprint(rows, {clip.key: clip.fingerprint for clip in outcome.clips}, layout)
-    try:
-        if all((storage.metadata(key) or {}).get("fingerprint") == fingerprint for key in keys):
-            context.log.info(f"game {game_id}: contact sheet unchanged, not rendered again")
-        else:
-            started = time.monotonic()
-            render_contact_sheet(storage, video, pages, keys, fingerprint, layout)
-            context.log.info(f"game {game_id}: contact sheet of {len(rows)} plays rendered in {time.monotonic() - started:.1f} s: {uris[0]}")
-        shown, image = inline_preview(storage, video, keys[0], inline_rows_shown(len(rows), layout), layout)
-    except (ContactSheetFailed, VideoUnreadable) as error:
-        problem = f"{error}; the clips are fine, only their preview is missing (re-materialize game_clips to retry)"
-        context.log.warning(f"game {game_id}: no contact sheet: {problem}")
-        return {"contact_sheet": MetadataValue.md(preview_markdown(None, 0, len(rows), [], problem=problem))}
-    data_uri = "data:image/jpeg;base64," + base64.b64encode(image).decode("ascii")
-    return {
-        "contact_sheet": MetadataValue.md(preview_markdown(data_uri, shown, len(rows), uris)),
-        "contact_sheet_file": MetadataValue.path(uris[0]),
-    }
-
-
-def inline_preview(storage: Storage, video: ClipEncoder, key: str, shown: int, layout: SheetLayout) -> tuple[int, bytes]:
-    """The sheet's first ``shown`` rows as a small JPEG; fewer rows when over the byte budget."""
-    with storage.scratch_dir() as folder, storage.local_copy(key) as sheet:
-        while True:
-            height = layout.page_height(shown)
-            image = sheet_preview(sheet, folder / "preview.jpg", height, layout.inline_width, layout.inline_quality, video.ffmpeg_binary)
-            if len(image) <= layout.inline_max_bytes or fewer_rows(shown) == 0:
-                return shown, image
-            shown = fewer_rows(shown)
-
-
-def render_contact_sheet(
-    storage: Storage, video: ClipEncoder, pages: list[list[SheetRow]], keys: list[str], fingerprint: str, layout: SheetLayout
-) -> None:
-    """Render each page with ffmpeg (a header, then a row per play) and store it whole."""
-    with storage.scratch_dir() as folder:
-        for name, text in HEADER_TEXTS.items():
-            (folder / name).write_text(text, encoding="utf-8")
-        header = render_sheet_row(folder, "header.png", [], header_filter(layout), video.ffmpeg_binary)
-        index = 0
-        for page, key in zip(pages, keys):
-            row_files = []
-            for row in page:
-                index += 1
-                row_files.append(render_row(storage, video, folder, row, index, layout))
-            target = folder / f"page-{len(row_files)}-{index}.jpg"
-            stack_sheet_rows(folder, [header, *row_files], target, ffmpeg_binary=video.ffmpeg_binary)
-            storage.put_file(key, target, metadata={"fingerprint": fingerprint})
-            for row_file in row_files:
-                row_file.unlink()
-
-
-def render_row(storage: Storage, video: ClipEncoder, folder: Path, row: SheetRow, index: int, layout: SheetLayout) -> Path:
-    """One play's row: a few frames of each of its clips, seeking in each short clip alone."""
-    for name, text in texts_of_row(row, index).items():
-        (folder / name).write_text(text, encoding="utf-8")
-    with ExitStack() as stack:
-        paths = {cell.angle: stack.enter_context(storage.local_copy(cell.clip_key)) for cell in row.cells if cell.clip_key}
-        frames = {}
-        for angle, path in paths.items():
-            probe = video.probe(path)
-            frames[angle] = frame_numbers(probe.duration, probe.frame_rate, layout.frames_per_clip)
-        graph = row_filter(row, index, frames, layout)
-        return render_sheet_row(folder, f"row{index:04d}.png", list(paths.values()), graph, video.ffmpeg_binary)

@@ -8,7 +8,7 @@ boundary or a swapped angle shows at a glance. An angle without a clip shows why
 Everything here is decided without I/O: the rows, which frames, the ffmpeg filter
 graphs (text goes through small text files, so nothing needs escaping), the pages, the
 storage keys and the Markdown that puts a preview into the Dagster UI.
-:func:`basketball_assets.resources.video.render_sheet_row` and friends run ffmpeg.
+:mod:`basketball_assets.contact_sheet` runs ffmpeg to render it.
 """
 
 from __future__ import annotations

@@ -12,24 +12,8 @@ import numpy as np
 import pytest
 
 from basketball_assets.demo import DemoVideo, render_half
-from basketball_assets.resources.video import (
-    AvcConfig,
-    ClipEncoder,
-    SmartCutUnsafe,
-    StreamFacts,
-    annexb_nal_units,
-    ffmpeg_executable,
-    length_prefixed,
-    length_prefixed_nal_types,
-    merged_avc_config,
-    profile_fits,
-    monotonic_dts,
-    plan_smart_cut,
-    pps_ids,
-    probe_video,
-    smart_cut_obstacles,
-    sps_id,
-)
+from basketball_assets.resources.video import ClipEncoder, ffmpeg_executable, probe_video
+from benchmarks.measure import packet_count, psnr
 
 FPS = 25
 SECONDS = 7.0
@@ -77,16 +61,6 @@ def grey_frames(path: Path) -> list[np.ndarray]:
         stream = container.streams.video[0]
         stream.codec_context.options = {"err_detect": "explode"}
         return [frame.to_ndarray(format="gray").astype(np.float64) for frame in container.decode(stream)]
-
-
-def packet_count(path: Path) -> int:
-    with av.open(str(path)) as container:
-        return sum(1 for packet in container.demux(video=0) if packet.size)
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(((a - b) ** 2).mean())
-    return 99.0 if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
 def cut_both(source: Path, start: float, end: float, folder: Path) -> tuple[Path, Path, object]:
@@ -216,147 +190,6 @@ def test_smart_mode_is_part_of_the_encoding_settings():
 def test_default_mode_leaves_the_encoding_settings_as_before():
     # Clips cut before the mode existed keep their fingerprints: no needless re-cuts.
     assert "mode" not in ClipEncoder().encoding()
-
-
-# --- pure logic: planning, timestamps, parameter sets ----------------------------------
-
-FRAME = 512  # ticks per frame at 30 fps on a 1/15360 time base
-FRAMES = [i * FRAME for i in range(300)]  # 10 s
-KEYFRAMES = [i * FRAME for i in range(0, 301, 60)]  # every 2 s, and the end of the stream
-
-
-def ticks(seconds: float) -> float:
-    return seconds * 15360
-
-
-def test_plan_copies_the_whole_gops_between_the_head_and_the_tail():
-    plan = plan_smart_cut(FRAMES, KEYFRAMES, ticks(1.5), ticks(7.2), FRAME)
-
-    assert plan.first == ticks(1.5) and plan.last == ticks(7.2) - FRAME * 0.4 - FRAME * 0.6
-    assert (plan.copy_from, plan.copy_to) == (ticks(2.0), ticks(6.0))
-
-
-def test_plan_starts_with_the_first_frame_at_or_after_the_start():
-    plan = plan_smart_cut(FRAMES, KEYFRAMES, ticks(1.51), ticks(7.2), FRAME)
-
-    assert plan.first == 46 * FRAME  # 1.5333 s: the frame at 1.5 s is before the play
-
-
-def test_plan_without_head_when_the_play_starts_on_a_keyframe():
-    plan = plan_smart_cut(FRAMES, KEYFRAMES, ticks(2.0), ticks(6.0), FRAME)
-
-    assert plan.first == plan.copy_from == ticks(2.0) and plan.copy_to == ticks(6.0) == plan.last + FRAME
-
-
-def test_plan_copies_up_to_the_end_of_the_stream():
-    plan = plan_smart_cut(FRAMES, KEYFRAMES, ticks(3.1), ticks(10.0), FRAME)
-
-    assert (plan.copy_from, plan.copy_to, plan.last) == (ticks(4.0), ticks(10.0), ticks(10.0) - FRAME)
-
-
-def test_no_plan_when_no_whole_gop_lies_inside():
-    assert plan_smart_cut(FRAMES, KEYFRAMES, ticks(2.5), ticks(3.9), FRAME) is None
-    assert plan_smart_cut(FRAMES, KEYFRAMES, ticks(11), ticks(12), FRAME) is None
-
-
-def test_monotonic_dts_moves_earlier_timestamps_back_at_a_seam():
-    assert monotonic_dts([-2, -1, 0, 1, -1, 0, 1]) == [-5, -4, -3, -2, -1, 0, 1]
-    assert monotonic_dts([0, 1, 2]) == [0, 1, 2]
-
-
-SPS = bytes.fromhex("6764000dacd94141fb0110000003001000000303c0f1429960")  # id 0, High, level 1.3
-PPS = bytes.fromhex("68ebe3cb22c0")  # id 0 -> SPS 0
-
-
-def test_parameter_set_ids_are_read_from_sps_and_pps():
-    assert sps_id(SPS) == 0
-    assert pps_ids(PPS) == (0, 0)
-    assert sps_id(bytes.fromhex("6764000d40")) == 1  # ue(v) "010" = 1
-    assert pps_ids(bytes.fromhex("6848")) == (1, 1)
-
-
-def test_avc_config_round_trips():
-    config = AvcConfig(100, 0, 13, 4, (SPS,), (PPS,), b"\xfd\xf8\xf8\x00")
-
-    assert AvcConfig.parse(config.to_bytes()) == config
-
-
-def test_merged_config_holds_both_sets_and_the_higher_level():
-    source = AvcConfig(100, 0, 13, 4, (SPS,), (PPS,), b"\xfd\xf8\xf8\x00")
-    head = AvcConfig(100, 0, 30, 4, (bytes.fromhex("6764001e40"),), (bytes.fromhex("6848"),))  # sps id 1, pps id 1
-
-    merged = merged_avc_config(source, [head])
-
-    assert merged.sps == (SPS, head.sps[0]) and merged.pps == (PPS, head.pps[0])
-    assert merged.level == 30 and merged.extension == source.extension
-
-
-def test_merged_config_refuses_colliding_ids_and_other_profiles():
-    source = AvcConfig(100, 0, 13, 4, (SPS,), (PPS,))
-    with pytest.raises(SmartCutUnsafe, match="collide"):
-        merged_avc_config(source, [source])
-    main_source = AvcConfig(77, 0x40, 13, 4, (SPS,), (PPS,))
-    with pytest.raises(SmartCutUnsafe, match="profile"):
-        merged_avc_config(main_source, [AvcConfig(100, 0, 13, 4, (bytes.fromhex("6764000d40"),), (bytes.fromhex("6848"),))])
-
-
-@pytest.mark.parametrize(
-    ("part", "source", "fits"),
-    [
-        ((100, 0x00), (100, 0x00), True),
-        ((66, 0xC0), (100, 0x00), True),  # Constrained Baseline in High
-        ((77, 0x40), (100, 0x00), True),
-        ((66, 0xC0), (77, 0x40), True),
-        ((66, 0x80), (77, 0x40), False),  # plain Baseline (FMO, ASO) is not in Main
-        ((100, 0x00), (77, 0x40), False),
-        ((77, 0x40), (66, 0xC0), False),
-    ],
-)
-def test_profiles_that_decode_in_the_source_stream(part, source, fits):
-    def config(profile, compatibility):
-        return AvcConfig(profile, compatibility, 31, 4, (), ())
-
-    assert profile_fits(config(*part), config(*source)) is fits
-
-
-def test_annexb_units_become_length_prefixed_samples():
-    stream = b"\x00\x00\x00\x01" + SPS + b"\x00\x00\x01" + PPS + b"\x00\x00\x00\x01\x65\x88\x00\x10"
-
-    units = annexb_nal_units(stream)
-
-    assert units == [SPS, PPS, b"\x65\x88\x00\x10"]
-    assert length_prefixed_nal_types(length_prefixed(units)) == [7, 8, 5]
-
-
-def facts(**changes) -> StreamFacts:
-    from fractions import Fraction
-
-    values = dict(
-        codec="h264", profile="High", pix_fmt="yuv420p", width=1280, height=720, time_base=Fraction(1, 15360),
-        frame_rate=Fraction(30), avc_config=AvcConfig(100, 0, 31, 4, (SPS,), (PPS,)),
-    )  # fmt: skip
-    values.update(changes)
-    return StreamFacts(**values)
-
-
-def test_a_matching_h264_stream_has_no_obstacles():
-    assert smart_cut_obstacles(facts(), max_height=720) == []
-
-
-@pytest.mark.parametrize(
-    ("changes", "reason"),
-    [
-        ({"codec": "hevc"}, "not H.264"),
-        ({"profile": "High 4:4:4 Predictive"}, "profile"),
-        ({"pix_fmt": "yuv422p"}, "pixel format"),
-        ({"height": 1080, "width": 1920}, "max_height"),
-        ({"frame_rate": __import__("fractions").Fraction(24000, 1001)}, "time base"),
-        ({"avc_config": None}, "avcC"),
-        ({"avc_config": AvcConfig(100, 0, 31, 2, (SPS,), (PPS,))}, "length size"),
-    ],
-)
-def test_unsafe_streams_are_named_with_the_reason(changes, reason):
-    assert any(reason in obstacle for obstacle in smart_cut_obstacles(facts(**changes), max_height=720))
 
 
 def test_clip_mode_and_preset_come_from_the_environment():

@@ -1,0 +1,108 @@
+"""Smart-cut decisions: the plan of copied and re-encoded frames, timestamps, merged avcC, obstacles."""
+
+from fractions import Fraction
+
+import pytest
+
+from basketball_assets.core.h264 import AvcConfig
+from basketball_assets.core.smart_cut import (
+    SmartCutUnsafe,
+    StreamFacts,
+    merged_avc_config,
+    monotonic_dts,
+    plan_smart_cut,
+    smart_cut_obstacles,
+)
+from basketball_assets_tests.test_core.test_h264 import PPS, SPS
+
+FRAME = 512  # ticks per frame at 30 fps on a 1/15360 time base
+FRAMES = [i * FRAME for i in range(300)]  # 10 s
+KEYFRAMES = [i * FRAME for i in range(0, 301, 60)]  # every 2 s, and the end of the stream
+
+
+def ticks(seconds: float) -> float:
+    return seconds * 15360
+
+
+def test_plan_copies_the_whole_gops_between_the_head_and_the_tail():
+    plan = plan_smart_cut(FRAMES, KEYFRAMES, ticks(1.5), ticks(7.2), FRAME)
+
+    assert plan.first == ticks(1.5) and plan.last == ticks(7.2) - FRAME * 0.4 - FRAME * 0.6
+    assert (plan.copy_from, plan.copy_to) == (ticks(2.0), ticks(6.0))
+
+
+def test_plan_starts_with_the_first_frame_at_or_after_the_start():
+    plan = plan_smart_cut(FRAMES, KEYFRAMES, ticks(1.51), ticks(7.2), FRAME)
+
+    assert plan.first == 46 * FRAME  # 1.5333 s: the frame at 1.5 s is before the play
+
+
+def test_plan_without_head_when_the_play_starts_on_a_keyframe():
+    plan = plan_smart_cut(FRAMES, KEYFRAMES, ticks(2.0), ticks(6.0), FRAME)
+
+    assert plan.first == plan.copy_from == ticks(2.0) and plan.copy_to == ticks(6.0) == plan.last + FRAME
+
+
+def test_plan_copies_up_to_the_end_of_the_stream():
+    plan = plan_smart_cut(FRAMES, KEYFRAMES, ticks(3.1), ticks(10.0), FRAME)
+
+    assert (plan.copy_from, plan.copy_to, plan.last) == (ticks(4.0), ticks(10.0), ticks(10.0) - FRAME)
+
+
+def test_no_plan_when_no_whole_gop_lies_inside():
+    assert plan_smart_cut(FRAMES, KEYFRAMES, ticks(2.5), ticks(3.9), FRAME) is None
+    assert plan_smart_cut(FRAMES, KEYFRAMES, ticks(11), ticks(12), FRAME) is None
+
+
+def test_monotonic_dts_moves_earlier_timestamps_back_at_a_seam():
+    assert monotonic_dts([-2, -1, 0, 1, -1, 0, 1]) == [-5, -4, -3, -2, -1, 0, 1]
+    assert monotonic_dts([0, 1, 2]) == [0, 1, 2]
+
+
+def test_merged_config_holds_both_sets_and_the_higher_level():
+    source = AvcConfig(100, 0, 13, 4, (SPS,), (PPS,), b"\xfd\xf8\xf8\x00")
+    head = AvcConfig(100, 0, 30, 4, (bytes.fromhex("6764001e40"),), (bytes.fromhex("6848"),))  # sps id 1, pps id 1
+
+    merged = merged_avc_config(source, [head])
+
+    assert merged.sps == (SPS, head.sps[0]) and merged.pps == (PPS, head.pps[0])
+    assert merged.level == 30 and merged.extension == source.extension
+
+
+def test_merged_config_refuses_colliding_ids_and_other_profiles():
+    source = AvcConfig(100, 0, 13, 4, (SPS,), (PPS,))
+    with pytest.raises(SmartCutUnsafe, match="collide"):
+        merged_avc_config(source, [source])
+    main_source = AvcConfig(77, 0x40, 13, 4, (SPS,), (PPS,))
+    high = AvcConfig(100, 0, 13, 4, (bytes.fromhex("6764000d40"),), (bytes.fromhex("6848"),))
+    with pytest.raises(SmartCutUnsafe, match="profile"):
+        merged_avc_config(main_source, [high])
+
+
+def facts(**changes) -> StreamFacts:
+    values = dict(
+        codec="h264", profile="High", pix_fmt="yuv420p", width=1280, height=720, time_base=Fraction(1, 15360),
+        frame_rate=Fraction(30), avc_config=AvcConfig(100, 0, 31, 4, (SPS,), (PPS,)),
+    )  # fmt: skip
+    values.update(changes)
+    return StreamFacts(**values)
+
+
+def test_a_matching_h264_stream_has_no_obstacles():
+    assert smart_cut_obstacles(facts(), max_height=720) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"codec": "hevc"}, "not H.264"),
+        ({"profile": "High 4:4:4 Predictive"}, "profile"),
+        ({"pix_fmt": "yuv422p"}, "pixel format"),
+        ({"height": 1080, "width": 1920}, "max_height"),
+        ({"frame_rate": Fraction(24000, 1001)}, "time base"),
+        ({"avc_config": None}, "avcC"),
+        ({"avc_config": AvcConfig(100, 0, 31, 2, (SPS,), (PPS,))}, "length size"),
+    ],
+)
+def test_unsafe_streams_are_named_with_the_reason(changes, reason):
+    assert any(reason in obstacle for obstacle in smart_cut_obstacles(facts(**changes), max_height=720))
