@@ -11,16 +11,8 @@ from dagster import EnvVar
 from dagster_gcp import GCSResource
 
 from basketball_assets.resources.plays import LocalPlaysDatabase, PlaysSource, SupabasePlays
-from basketball_assets.resources.storage import (
-    DEFAULT_DATA_DIR,
-    DEFAULT_VIDEO_CACHE_GB,
-    TRAINING_BUCKET,
-    VIDEOS_BUCKET,
-    GCSStorage,
-    LocalStorage,
-    Storage,
-    default_video_cache_dir,
-)
+from basketball_assets.resources.gcs_storage import DEFAULT_VIDEO_CACHE_GB, GCSStorage, default_video_cache_dir
+from basketball_assets.resources.storage import DEFAULT_DATA_DIR, TRAINING_BUCKET, VIDEOS_BUCKET, LocalStorage, Storage
 from basketball_assets.resources.vertex import VertexTuning
 from basketball_assets.resources.video import ClipEncoder
 

@@ -13,15 +13,8 @@ import pytest
 
 from basketball_assets.core.video_cache import cached_video_name
 from basketball_assets.resources import storage_from_environment
-from basketball_assets.resources.storage import (
-    TRAINING_BUCKET,
-    VIDEOS_BUCKET,
-    GCSStorage,
-    LocalStorage,
-    StorageAccessDenied,
-    StorageUnavailable,
-    VideoNotFound,
-)
+from basketball_assets.resources.gcs_storage import GCSStorage, StorageAccessDenied, StorageUnavailable
+from basketball_assets.resources.storage import TRAINING_BUCKET, VIDEOS_BUCKET, LocalStorage, VideoNotFound
 from basketball_assets_tests.services.gcs_emulator import OBJECT_PATH, GCSEmulator, NetworkFaults
 
 pytestmark = pytest.mark.services
