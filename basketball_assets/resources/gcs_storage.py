@@ -20,9 +20,6 @@ from pydantic import Field, PrivateAttr
 from basketball_assets.core.video_cache import CachedVideo, cached_video_name, is_generation_of, videos_to_evict
 from basketball_assets.resources.storage import SourceVideo, Storage, VideoNotFound, atomic_write_path
 
-#: Where fetched videos are cached when ``cache_dir`` is not set (env BASKETBALL_VIDEO_CACHE_DIR).
-VIDEO_CACHE_VARIABLE = "BASKETBALL_VIDEO_CACHE_DIR"
-
 #: Default size limit of the video cache, in GiB (env BASKETBALL_VIDEO_CACHE_GB).
 DEFAULT_VIDEO_CACHE_GB = 100.0
 
@@ -48,15 +45,6 @@ class StorageUnavailable(ConnectionError):
     """GCS kept failing with transient errors (429, 5xx, resets) until the retry deadline."""
 
 
-def default_video_cache_dir(environ: Mapping[str, str] = os.environ) -> Path:
-    """``$BASKETBALL_VIDEO_CACHE_DIR``, else ``$XDG_CACHE_HOME/basketball-assets/videos``
-    (``~/.cache/basketball-assets/videos``)."""
-    if environ.get(VIDEO_CACHE_VARIABLE):
-        return Path(environ[VIDEO_CACHE_VARIABLE]).expanduser()
-    cache_home = Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser()
-    return cache_home / "basketball-assets" / "videos"
-
-
 class GCSStorage(Storage):
     """Buckets on Google Cloud Storage, through dagster-gcp's ``GCSResource``.
 
@@ -77,10 +65,9 @@ class GCSStorage(Storage):
 
     gcs: GCSResource = Field(description="The GCS client's settings (project, env BASKETBALL_GCP_PROJECT).")
     cache_dir: str = Field(
-        default="",
         description=(
             "Folder caching downloaded videos, one file per object generation (env "
-            "BASKETBALL_VIDEO_CACHE_DIR; empty: ~/.cache/basketball-assets/videos)."
+            "BASKETBALL_VIDEO_CACHE_DIR, default ~/.cache/basketball-assets/videos: see Settings.video_cache)."
         ),
     )
     cache_limit_gb: float = Field(
@@ -126,7 +113,7 @@ class GCSStorage(Storage):
 
     @property
     def video_cache(self) -> Path:
-        return Path(self.cache_dir).expanduser() if self.cache_dir else default_video_cache_dir()
+        return Path(self.cache_dir).expanduser()
 
     def uri_of_bucket(self, bucket: str) -> str:
         return f"gs://{bucket}"
