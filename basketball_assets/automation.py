@@ -13,36 +13,25 @@
   unpartitioned edge beyond 100 partitions: it works the same with thousands of games.
 * ``tuned_model`` has no condition: tuning costs money and starts only on request.
 
-Conditions are evaluated by the ``games_automation`` sensor, off until turned on.
+Conditions are evaluated by the ``games_automation`` sensor, off until turned on. The
+cron and the sensor's interval come from :class:`~basketball_assets.settings.Settings`;
+``definitions.py`` puts the dataset's condition on ``combined_dataset``.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
+from dagster import (
+    AssetsDefinition,
+    AssetSelection,
+    AutomationCondition,
+    AutomationConditionSensorDefinition,
+    DefaultSensorStatus,
+)
 
-from dagster import AssetSelection, AutomationCondition, AutomationConditionSensorDefinition, DefaultSensorStatus
-
-#: Cron schedule of the combined dataset's refresh (at most one refresh per tick).
-DATASET_REFRESH_CRON_VARIABLE = "BASKETBALL_DATASET_REFRESH_CRON"
-DEFAULT_DATASET_REFRESH_CRON = "*/15 * * * *"
-
-#: Seconds between evaluations of the automation conditions.
-AUTOMATION_INTERVAL_VARIABLE = "BASKETBALL_AUTOMATION_INTERVAL_SECONDS"
-DEFAULT_AUTOMATION_INTERVAL_SECONDS = 30
+from basketball_assets.settings import Settings
 
 #: The assets the automation sensor evaluates: every asset with a condition.
 AUTOMATED_ASSETS = ("game_plays", "game_clips", "game_training_data", "combined_dataset")
-
-
-def dataset_refresh_cron(environ: Mapping[str, str] = os.environ) -> str:
-    """The refresh schedule of the combined dataset: ``$BASKETBALL_DATASET_REFRESH_CRON``, default every 15 minutes."""
-    return environ.get(DATASET_REFRESH_CRON_VARIABLE) or DEFAULT_DATASET_REFRESH_CRON
-
-
-def automation_interval_seconds(environ: Mapping[str, str] = os.environ) -> int:
-    """Seconds between automation ticks: ``$BASKETBALL_AUTOMATION_INTERVAL_SECONDS``, default 30."""
-    return int(environ.get(AUTOMATION_INTERVAL_VARIABLE) or DEFAULT_AUTOMATION_INTERVAL_SECONDS)
 
 
 def _inputs_updated_after_step() -> AutomationCondition:
@@ -112,7 +101,7 @@ def game_examples_condition() -> AutomationCondition:
     return _game_step(code_changed).with_label("inputs or code version changed (eager)")
 
 
-def dataset_refresh_condition(cron: str | None = None) -> AutomationCondition:
+def dataset_refresh_condition(cron: str) -> AutomationCondition:
     """Refresh once games' examples changed, at most once per cron tick, after the games settle.
 
     * some game's ``game_training_data`` materialized since the dataset was last requested;
@@ -122,7 +111,6 @@ def dataset_refresh_condition(cron: str | None = None) -> AutomationCondition:
     Missing games do not hold it back: the dataset leaves them out and its
     ``every_game_present`` check names them.
     """
-    cron = cron or dataset_refresh_cron()
     games_changed = AutomationCondition.any_deps_match(AutomationCondition.newly_updated()).with_label(
         "a game's examples changed"
     )
@@ -138,14 +126,24 @@ def dataset_refresh_condition(cron: str | None = None) -> AutomationCondition:
     ).with_label(f"games changed, debounced to {cron}")
 
 
+def with_dataset_refresh(dataset: AssetsDefinition, settings: Settings) -> AssetsDefinition:
+    """``dataset`` (the combined dataset) with :func:`dataset_refresh_condition` on the configured cron.
+
+    Set here rather than in its ``@asset`` decorator, so that importing the asset reads no settings.
+    """
+    condition = dataset_refresh_condition(settings.dataset_refresh_cron)
+    return dataset.map_asset_specs(lambda spec: spec.replace_attributes(automation_condition=condition))
+
+
 def build_automation_sensor(
-    minimum_interval_seconds: int | None = None, default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED
+    settings: Settings, default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED
 ) -> AutomationConditionSensorDefinition:
-    """The sensor that evaluates the conditions above and launches the runs they request."""
+    """The sensor that evaluates the conditions above, every ``settings.automation_interval_seconds``,
+    and launches the runs they request."""
     return AutomationConditionSensorDefinition(
         "games_automation",
         target=AssetSelection.assets(*AUTOMATED_ASSETS),
-        minimum_interval_seconds=minimum_interval_seconds or automation_interval_seconds(),
+        minimum_interval_seconds=settings.automation_interval_seconds,
         default_status=default_status,
         description=(
             "Materializes the games whose plays changed (one run per game, or a backfill when "

@@ -166,8 +166,9 @@ def materialize_game(game_id: str) -> tuple[str, bool, str]:
     from dagster import AssetSelection, DagsterInstance
 
     from basketball_assets.definitions import build_definitions
+    from basketball_assets.settings import Settings
 
-    defs = build_definitions()  # from this process's environment, not an earlier import's
+    defs = build_definitions(Settings.from_environ())  # from this process's environment, not an earlier import's
     job = defs.resolve_implicit_global_asset_job_def()
     selection = AssetSelection.assets("game_plays", "game_clips", "game_training_data")
     with DagsterInstance.get() as instance:
@@ -191,8 +192,9 @@ def materialize_combined() -> bool:
     from dagster import AssetKey, DagsterInstance
 
     from basketball_assets.definitions import build_definitions
+    from basketball_assets.settings import Settings
 
-    job = build_definitions().resolve_implicit_global_asset_job_def()
+    job = build_definitions(Settings.from_environ()).resolve_implicit_global_asset_job_def()
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
             run_config=QUIET_LOGS, instance=instance, asset_selection=[AssetKey("combined_dataset")], raise_on_error=False
@@ -203,7 +205,8 @@ def materialize_combined() -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     from dagster import DagsterInstance
 
-    from basketball_assets.resources import resources_from_environment
+    from basketball_assets.resources import build_resources
+    from basketball_assets.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--games", type=int, default=3, help="how many demo games (default 3)")
@@ -211,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--parallel", type=int, default=2, help="game runs at once (default 2, for two cores)")
     args = parser.parse_args(argv)
 
-    resources = resources_from_environment()
+    resources = build_resources(Settings.from_environ())
     storage, plays_db = resources["storage"], resources["plays_source"]
     if not isinstance(plays_db, LocalPlaysDatabase):
         parser.error("the demo loads plays into the local database; unset SUPABASE_URL to run it")

@@ -12,7 +12,7 @@ It requests no runs itself: the ``games_automation`` sensor sees the new
 hashes with the last reported ones (kept in the instance, not the cursor) makes a lost
 or reset cursor harmless: unchanged games are not reported again.
 
-Once an hour (``BASKETBALL_PLAYS_FULL_SCAN_MINUTES``) a tick hashes every game of the
+Once an hour (``Settings.plays_full_scan_minutes``) a tick hashes every game of the
 table instead: deleted plays and edits that kept their timestamp, which no poll by write
 time can see, are reported then. A game partition with no rows left is logged, not
 removed: removing a game is a decision for a person, in the UI.
@@ -20,10 +20,9 @@ removed: removing a game is a decision for a person, in the UI.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from dagster import (
@@ -42,8 +41,6 @@ from dagster._core.definitions.data_version import DATA_VERSION_IS_USER_PROVIDED
 
 from basketball_assets.assets.plays import supabase_plays
 from basketball_assets.core.changes import (
-    DEFAULT_FULL_SCAN_EVERY,
-    DEFAULT_OVERLAP,
     PlaysCursor,
     changed_versions,
     detect_changes,
@@ -55,35 +52,13 @@ from basketball_assets.core.changes import (
 from basketball_assets.core.play_rows import plays_data_version
 from basketball_assets.partitions import games_partitions
 from basketball_assets.resources.plays import PlaysSource
-
-#: Seconds between polls of the plays table.
-PLAYS_SENSOR_INTERVAL_VARIABLE = "BASKETBALL_PLAYS_SENSOR_INTERVAL_SECONDS"
-DEFAULT_PLAYS_SENSOR_INTERVAL_SECONDS = 60
-#: Seconds re-read before the newest write seen, for rows committed late.
-PLAYS_OVERLAP_VARIABLE = "BASKETBALL_PLAYS_OVERLAP_SECONDS"
-
-#: Minutes between full scans of the plays table; 0 turns them off.
-PLAYS_FULL_SCAN_VARIABLE = "BASKETBALL_PLAYS_FULL_SCAN_MINUTES"
+from basketball_assets.settings import Settings
 
 #: Games or bad rows named in a log line before the rest are only counted.
 SHOWN_IN_LOG = 20
 
 #: Games asked of the event log at once when looking up their last reported versions.
 VERSION_LOOKUP_BATCH = 500
-
-
-def plays_sensor_interval_seconds(environ: Mapping[str, str] = os.environ) -> int:
-    return int(environ.get(PLAYS_SENSOR_INTERVAL_VARIABLE) or DEFAULT_PLAYS_SENSOR_INTERVAL_SECONDS)
-
-
-def plays_overlap(environ: Mapping[str, str] = os.environ) -> timedelta:
-    seconds = environ.get(PLAYS_OVERLAP_VARIABLE)
-    return timedelta(seconds=float(seconds)) if seconds else DEFAULT_OVERLAP
-
-
-def plays_full_scan_every(environ: Mapping[str, str] = os.environ) -> timedelta:
-    minutes = environ.get(PLAYS_FULL_SCAN_VARIABLE)
-    return timedelta(minutes=float(minutes)) if minutes else DEFAULT_FULL_SCAN_EVERY
 
 
 def table_versions(rows: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str, int]]:
@@ -150,20 +125,18 @@ def utc_now() -> datetime:
 
 
 def build_plays_sensor(
-    minimum_interval_seconds: int | None = None,
-    overlap: timedelta | None = None,
+    settings: Settings,
     default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
-    full_scan_every: timedelta | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> SensorDefinition:
-    """The plays sensor, polling every ``minimum_interval_seconds`` with an ``overlap``
-    window, and scanning the whole table every ``full_scan_every`` (zero: never)."""
-    overlap = overlap if overlap is not None else plays_overlap()
-    full_scan_every = full_scan_every if full_scan_every is not None else plays_full_scan_every()
+    """The plays sensor, polling every ``settings.plays_sensor_interval_seconds`` with the
+    ``settings.plays_overlap`` window, and scanning the whole table every
+    ``settings.plays_full_scan_every`` (zero: never)."""
+    overlap, full_scan_every = settings.plays_overlap, settings.plays_full_scan_every
 
     @sensor(
         name="supabase_plays_sensor",
-        minimum_interval_seconds=minimum_interval_seconds or plays_sensor_interval_seconds(),
+        minimum_interval_seconds=settings.plays_sensor_interval_seconds,
         default_status=default_status,
         asset_selection=[supabase_plays.key],
         description=(
@@ -230,5 +203,3 @@ def log_games_without_plays(context: SensorEvaluationContext, games: Sequence[st
             "then materialize combined_dataset."
         )
 
-
-supabase_plays_sensor = build_plays_sensor()

@@ -10,9 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dagster import AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions, DynamicPartitionsDefinition
+from dagster import (
+    AutomationCondition,
+    AutomationConditionSensorDefinition,
+    DefaultSensorStatus,
+    Definitions,
+    DynamicPartitionsDefinition,
+)
 
+from basketball_assets.assets.dataset import combined_dataset
 from basketball_assets.definitions import build_definitions, defs
+from basketball_assets.settings import Settings
 
 GAME_ASSETS = {"supabase_plays", "game_plays", "game_clips", "game_training_data"}
 DATASET_ASSETS = {"combined_dataset", "tuned_model"}
@@ -39,7 +47,7 @@ RESOURCES = {"storage", "plays_source", "video", "vertex"}
 
 def local_definitions(data_dir: Path) -> Definitions:
     """The definitions as built for a machine with only a local data folder set."""
-    return build_definitions({"BASKETBALL_DATA_DIR": str(data_dir)})
+    return build_definitions(Settings.from_environ({"BASKETBALL_DATA_DIR": str(data_dir)}))
 
 
 @pytest.fixture(params=["module", "local"])
@@ -115,3 +123,44 @@ def test_a_local_environment_keeps_data_and_plays_in_its_data_folder(tmp_path):
 
     assert resources["storage"].uri("") == (data_dir / "uball-training-data").resolve().as_uri()
     assert str((data_dir / "plays.sqlite3").resolve()) in resources["plays_source"].describe()
+
+
+# --- settings: read once, passed to the conditions and sensors ----------------------------
+
+
+def crons_in(condition: AutomationCondition) -> list[str]:
+    """The cron schedules of every ``cron_tick_passed`` inside ``condition``."""
+    own = [condition.cron_schedule] if hasattr(condition, "cron_schedule") else []
+    return own + [cron for child in condition.children for cron in crons_in(child)]
+
+
+def dataset_crons(defs: Definitions) -> list[str]:
+    condition = defs.resolve_asset_graph().get(combined_dataset.key).automation_condition
+    assert condition is not None
+    return crons_in(condition)
+
+
+def test_the_combined_dataset_refreshes_on_the_configured_cron():
+    defs = build_definitions(Settings.from_environ({"BASKETBALL_DATASET_REFRESH_CRON": "*/5 * * * *"}))
+
+    assert dataset_crons(defs) == ["*/5 * * * *"]
+
+
+def test_the_loaded_definitions_use_the_cron_of_this_environment():
+    assert dataset_crons(defs) == [Settings.from_environ().dataset_refresh_cron]
+
+
+def test_importing_the_asset_reads_no_settings():
+    """The condition is put on in the definitions, not by the ``@asset`` decorator at import time."""
+    assert combined_dataset.automation_conditions_by_key.get(combined_dataset.key) is None
+
+
+def test_sensors_keep_their_names_and_default_status_and_take_their_intervals_from_the_settings():
+    environ = {"BASKETBALL_PLAYS_SENSOR_INTERVAL_SECONDS": "7", "BASKETBALL_AUTOMATION_INTERVAL_SECONDS": "11"}
+    configured = build_definitions(Settings.from_environ(environ))
+    default = build_definitions(Settings())
+
+    for defs, intervals in ((configured, (7, 11)), (default, (60, 30))):
+        sensors = [defs.resolve_sensor_def(name) for name in ("supabase_plays_sensor", "games_automation")]
+        assert tuple(sensor.minimum_interval_seconds for sensor in sensors) == intervals
+        assert {sensor.default_status for sensor in sensors} == {DefaultSensorStatus.STOPPED}

@@ -91,9 +91,10 @@ def write_synthetic_games(count: int) -> list[str]:
     from basketball_assets.core.examples import example_line
     from basketball_assets.core.layout import clip_key, clips_manifest_key, game_jsonl_key, training_manifest_key
     from basketball_assets.core.split import split_of
-    from basketball_assets.resources import storage_from_environment
+    from basketball_assets.resources import build_storage
+    from basketball_assets.settings import Settings
 
-    storage = storage_from_environment()
+    storage = build_storage(Settings.from_environ())
     game_ids = []
     for number in range(count):
         game_id = str(uuid.uuid5(SYNTHETIC, f"game-{number}"))
@@ -196,9 +197,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         data = Path(os.environ["BASKETBALL_DATA_DIR"])
         jsonl_mb = sum(p.stat().st_size for p in data.rglob("video_*.jsonl")) / 1e6
         from basketball_assets.core.layout import combined_manifest_key
-        from basketball_assets.resources import storage_from_environment
+        from basketball_assets.resources import build_storage
+        from basketball_assets.settings import Settings
 
-        counts = storage_from_environment().read_json(combined_manifest_key())["counts"]
+        counts = build_storage(Settings.from_environ()).read_json(combined_manifest_key())["counts"]
         examples = sum(counts.values())
         peak = combined["rss_peak_mb"] - baseline["rss_peak_mb"]
         print(

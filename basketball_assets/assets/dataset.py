@@ -21,7 +21,6 @@ from pydantic import Field
 
 from basketball_assets.assets.policies import DATASET_GROUP, TRANSIENT_RETRY
 from basketball_assets.assets.training_data import game_training_data, read_game_training_data
-from basketball_assets.automation import dataset_refresh_condition
 from basketball_assets.core.dataset import SPLITS, unique_lines
 from basketball_assets.core.dataset_card import CostAssumptions, DatasetCard, clip_of_uri, dataset_card_key, example_parts
 from basketball_assets.core.layout import clip_key, clips_manifest_key, combined_jsonl_key, combined_manifest_key, utc_timestamp
@@ -67,7 +66,7 @@ class DatasetCardConfig(Config):
     kinds={"json"},
     code_version="1",
     retry_policy=TRANSIENT_RETRY,
-    automation_condition=dataset_refresh_condition(),
+    # Its automation condition, on the configured cron, is added in definitions.py (automation.with_dataset_refresh).
 )
 def combined_dataset(context: AssetExecutionContext, storage: Storage, config: DatasetCardConfig) -> MaterializeResult:
     """All games' examples in one dataset: `cumulative-execution-{timestamp}/combined_training.jsonl`

@@ -1,85 +1,81 @@
-"""Resources, and the one place that decides local versus cloud implementations."""
+"""Resources, and the one place that decides local versus cloud implementations from the settings."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from dagster import EnvVar
+from dagster import ConfigurableResource, EnvVar
 from dagster_gcp import GCSResource
+from pydantic import ValidationError
 
+from basketball_assets.resources.gcs_storage import GCSStorage
 from basketball_assets.resources.plays import LocalPlaysDatabase, PlaysSource, SupabasePlays
-from basketball_assets.resources.storage import (
-    DEFAULT_DATA_DIR,
-    DEFAULT_VIDEO_CACHE_GB,
-    TRAINING_BUCKET,
-    VIDEOS_BUCKET,
-    GCSStorage,
-    LocalStorage,
-    Storage,
-    default_video_cache_dir,
-)
+from basketball_assets.resources.storage import DEFAULT_DATA_DIR, LocalStorage, Storage
 from basketball_assets.resources.vertex import VertexTuning
 from basketball_assets.resources.video import ClipEncoder
+from basketball_assets.settings import SUPABASE_KEY, SUPABASE_URL, Settings, SettingsError, problems, variable_of
 
-DATA_DIR_VARIABLE = "BASKETBALL_DATA_DIR"
-
-
-def data_dir(environ: Mapping[str, str] = os.environ) -> Path:
-    """The local data directory: ``$BASKETBALL_DATA_DIR``, default ``./data``."""
-    return Path(environ.get(DATA_DIR_VARIABLE) or DEFAULT_DATA_DIR).resolve()
+Resource = TypeVar("Resource", bound=ConfigurableResource)
 
 
-#: Setting it selects GCS storage (credentials: GOOGLE_APPLICATION_CREDENTIALS or the default ones).
-GCP_PROJECT_VARIABLE = "BASKETBALL_GCP_PROJECT"
+def _configured(kind: type[Resource], settings: Settings, fields: Mapping[str, str], **fixed: Any) -> Resource:
+    """A ``kind`` resource with the ``fixed`` fields, and each of ``fields`` (resource field to
+    setting) set from its setting when that is set; an unset one keeps the resource field's
+    own default, so no default is stated twice. A value the resource rejects raises a
+    :class:`SettingsError` naming its environment variable."""
+    chosen = {field: getattr(settings, name) for field, name in fields.items() if getattr(settings, name) is not None}
+    try:
+        return kind(**fixed, **chosen)
+    except ValidationError as error:
+        raise SettingsError(problems(error, {field: variable_of(name) for field, name in fields.items()})) from error
 
 
-def storage_from_environment(environ: Mapping[str, str] = os.environ) -> Storage:
+def data_dir(settings: Settings) -> Path:
+    """The local data directory: ``$BASKETBALL_DATA_DIR``, default ``./data`` (``LocalStorage``'s)."""
+    return Path(settings.data_dir or DEFAULT_DATA_DIR).resolve()
+
+
+def build_storage(settings: Settings) -> Storage:
     """GCS when ``$BASKETBALL_GCP_PROJECT`` is set, else folders under the data directory."""
-    if environ.get(GCP_PROJECT_VARIABLE):
-        return GCSStorage(
-            gcs=GCSResource(project=environ[GCP_PROJECT_VARIABLE]),
-            videos_bucket=environ.get("BASKETBALL_VIDEOS_BUCKET") or VIDEOS_BUCKET,
-            training_bucket=environ.get("BASKETBALL_TRAINING_BUCKET") or TRAINING_BUCKET,
-            cache_dir=str(default_video_cache_dir(environ)),
-            cache_limit_gb=float(environ.get("BASKETBALL_VIDEO_CACHE_GB") or DEFAULT_VIDEO_CACHE_GB),
+    if settings.gcp_project:
+        fields = {"videos_bucket": "videos_bucket", "training_bucket": "training_bucket", "cache_limit_gb": "video_cache_gb"}
+        return _configured(
+            GCSStorage,
+            settings,
+            fields,
+            gcs=GCSResource(project=settings.gcp_project),
+            cache_dir=str(settings.video_cache),
         )
-    return LocalStorage(data_dir=str(data_dir(environ)))
+    return LocalStorage(data_dir=str(data_dir(settings)))
 
 
-#: Setting it selects the Supabase plays table; SUPABASE_KEY holds the API key.
-SUPABASE_URL_VARIABLE = "SUPABASE_URL"
-SUPABASE_KEY_VARIABLE = "SUPABASE_KEY"
-
-
-def plays_source_from_environment(environ: Mapping[str, str] = os.environ) -> PlaysSource:
+def build_plays_source(settings: Settings) -> PlaysSource:
     """Supabase when ``$SUPABASE_URL`` is set, else the local SQLite plays table."""
-    if environ.get(SUPABASE_URL_VARIABLE):
+    if settings.use_supabase:
         # EnvVar: Dagster reads the values at run time and never shows or stores the key.
-        return SupabasePlays(
-            url=EnvVar(SUPABASE_URL_VARIABLE),
-            key=EnvVar(SUPABASE_KEY_VARIABLE),
-            table=environ.get("SUPABASE_PLAYS_TABLE") or "plays",
+        return _configured(
+            SupabasePlays,
+            settings,
+            {"table": "supabase_plays_table"},
+            url=EnvVar(SUPABASE_URL),
+            key=EnvVar(SUPABASE_KEY),
         )
-    return LocalPlaysDatabase(path=str(data_dir(environ) / "plays.sqlite3"))
+    return LocalPlaysDatabase(path=str(data_dir(settings) / "plays.sqlite3"))
 
 
-def resources_from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+def build_resources(settings: Settings) -> dict[str, Any]:
     """Every resource the definitions need, local unless cloud settings are present."""
     return {
-        "storage": storage_from_environment(environ),
-        "plays_source": plays_source_from_environment(environ),
+        "storage": build_storage(settings),
+        "plays_source": build_plays_source(settings),
         # Clip cutting: reencode (default) or smart; x264 preset (see the README's preset table).
-        "video": ClipEncoder(
-            mode=environ.get("BASKETBALL_CLIP_MODE") or "reencode",
-            preset=environ.get("BASKETBALL_CLIP_PRESET") or "veryfast",
-        ),
-        "vertex": VertexTuning(
-            project=environ.get("VERTEX_PROJECT") or None,
-            location=environ.get("VERTEX_LOCATION") or "us-central1",
-            api_endpoint=environ.get("VERTEX_API_ENDPOINT") or None,
+        "video": _configured(ClipEncoder, settings, {"mode": "clip_mode", "preset": "clip_preset"}),
+        "vertex": _configured(
+            VertexTuning,
+            settings,
+            {"project": "vertex_project", "location": "vertex_location", "api_endpoint": "vertex_api_endpoint"},
         ),
     }
 
@@ -93,5 +89,7 @@ __all__ = [
     "Storage",
     "SupabasePlays",
     "VertexTuning",
-    "resources_from_environment",
+    "build_plays_source",
+    "build_resources",
+    "build_storage",
 ]

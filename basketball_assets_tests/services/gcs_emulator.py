@@ -36,7 +36,8 @@ import pytest
 from dagster_gcp import GCSResource
 from google.cloud import storage as gcs_storage
 
-from basketball_assets.resources.storage import TRAINING_BUCKET, VIDEOS_BUCKET, GCSStorage
+from basketball_assets.resources.gcs_storage import GCSStorage
+from basketball_assets.resources.storage import TRAINING_BUCKET, VIDEOS_BUCKET
 from basketball_assets_tests.services.availability import service_unavailable
 
 EMULATOR_HOST_VARIABLE = "STORAGE_EMULATOR_HOST"

@@ -23,20 +23,26 @@ from dagster._core.loader import LoadingContextForTest
 
 from basketball_assets.assets.clips import game_clips
 from basketball_assets.assets.dataset import combined_dataset
-from basketball_assets.assets.plays import game_plays, supabase_plays
+from basketball_assets.assets.plays import game_plays
 from basketball_assets.assets.training_data import game_training_data
 from basketball_assets.assets.tuning import tuned_model
 from basketball_assets.automation import AUTOMATED_ASSETS, dataset_refresh_condition
+from basketball_assets.definitions import build_assets
 from basketball_assets.partitions import games_partitions
 from basketball_assets.resources.vertex import VertexTuning
 from basketball_assets.sensors import build_plays_sensor
+from basketball_assets.settings import Settings
 from basketball_assets_tests.games import new_game_id, place_game, play_row
 
 GAME_STEPS = ("game_plays", "game_clips", "game_training_data")
 #: Evaluation times a day ahead, one minute past the hour: the next */15 tick is 14 minutes away.
 START = (datetime.now(timezone.utc) + timedelta(days=1)).replace(minute=1, second=0, microsecond=0)
 
-plays_sensor = build_plays_sensor(minimum_interval_seconds=5)
+#: The default settings (the dataset refreshes on */15), but a plays poll every 5 s.
+SETTINGS = Settings(plays_sensor_interval_seconds=5)
+plays_sensor = build_plays_sensor(SETTINGS)
+#: The assets as the definitions hold them: the combined dataset with its condition on the cron.
+ASSETS = build_assets(SETTINGS)
 
 
 def tiny_plays(game_id: str) -> list[dict]:
@@ -50,7 +56,7 @@ class Daemon:
 
     def __init__(self, instance: DagsterInstance, resources: dict, assets=None):
         self.instance, self.resources = instance, {"vertex": VertexTuning(), **resources}
-        self.assets = assets or [supabase_plays, game_plays, game_clips, game_training_data, combined_dataset, tuned_model]
+        self.assets = assets or ASSETS
         self.sensor_cursor = None
         self.cursor = None
         self.now = START
@@ -226,7 +232,8 @@ def test_combined_dataset_refreshes_once_per_cron_tick_after_any_of_1000_games_c
 
 
 def test_tuned_model_has_no_automation_and_the_others_do():
-    assert tuned_model.automation_conditions_by_key.get(tuned_model.key) is None
-    for asset in (game_plays, game_clips, game_training_data, combined_dataset):
-        assert asset.automation_conditions_by_key[asset.key] is not None, asset.key
+    by_key = {asset.key: asset for asset in ASSETS}
+    assert by_key[tuned_model.key].automation_conditions_by_key.get(tuned_model.key) is None
+    for key in (game_plays.key, game_clips.key, game_training_data.key, combined_dataset.key):
+        assert by_key[key].automation_conditions_by_key[key] is not None, key
     assert "games changed" in dataset_refresh_condition("*/5 * * * *").get_label()

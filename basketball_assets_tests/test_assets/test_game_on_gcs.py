@@ -16,7 +16,8 @@ from dagster import DagsterInstance, ExecuteInProcessResult, instance_for_test
 from basketball_assets.core.examples import example_file_uri, example_problems
 from basketball_assets.core.layout import clip_key, clips_prefix, video_key
 from basketball_assets.resources import ClipEncoder, LocalPlaysDatabase
-from basketball_assets.resources.storage import TRAINING_BUCKET, VIDEOS_BUCKET, GCSStorage
+from basketball_assets.resources.gcs_storage import GCSStorage
+from basketball_assets.resources.storage import TRAINING_BUCKET, VIDEOS_BUCKET
 from basketball_assets.resources.video import probe_video
 from basketball_assets_tests.games import FRAME, place_game
 from basketball_assets_tests.services.gcs_emulator import GCSEmulator

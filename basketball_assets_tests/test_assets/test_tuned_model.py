@@ -40,7 +40,7 @@ from basketball_assets.core import tuning
 from basketball_assets.core.layout import combined_manifest_key
 from basketball_assets.core.tuning import TuningSettings
 from basketball_assets.resources import ClipEncoder, LocalPlaysDatabase, LocalStorage
-from basketball_assets.resources.storage import GCSStorage
+from basketball_assets.resources.gcs_storage import GCSStorage
 from basketball_assets.resources.vertex import VertexTuning
 from basketball_assets_tests.games import place_game
 from basketball_assets_tests.services.gcs_emulator import TEST_PROJECT

@@ -12,16 +12,10 @@ from pathlib import Path
 import pytest
 
 from basketball_assets.core.video_cache import cached_video_name
-from basketball_assets.resources import storage_from_environment
-from basketball_assets.resources.storage import (
-    TRAINING_BUCKET,
-    VIDEOS_BUCKET,
-    GCSStorage,
-    LocalStorage,
-    StorageAccessDenied,
-    StorageUnavailable,
-    VideoNotFound,
-)
+from basketball_assets.resources import build_storage
+from basketball_assets.resources.gcs_storage import GCSStorage, StorageAccessDenied, StorageUnavailable
+from basketball_assets.resources.storage import TRAINING_BUCKET, VIDEOS_BUCKET, LocalStorage, VideoNotFound
+from basketball_assets.settings import Settings
 from basketball_assets_tests.services.gcs_emulator import OBJECT_PATH, GCSEmulator, NetworkFaults
 
 pytestmark = pytest.mark.services
@@ -276,12 +270,14 @@ def test_writing_to_a_missing_bucket_names_the_bucket_setting(gcs_emulator: GCSE
 
 
 def test_gcp_project_selects_gcs_with_bucket_and_cache_overrides(tmp_path: Path) -> None:
-    storage = storage_from_environment(
-        {
-            "BASKETBALL_GCP_PROJECT": "uball-prod",
-            "BASKETBALL_TRAINING_BUCKET": "my-training",
-            "BASKETBALL_VIDEO_CACHE_DIR": str(tmp_path / "cache"),
-        }
+    storage = build_storage(
+        Settings.from_environ(
+            {
+                "BASKETBALL_GCP_PROJECT": "uball-prod",
+                "BASKETBALL_TRAINING_BUCKET": "my-training",
+                "BASKETBALL_VIDEO_CACHE_DIR": str(tmp_path / "cache"),
+            }
+        )
     )
 
     assert isinstance(storage, GCSStorage)
@@ -290,4 +286,4 @@ def test_gcp_project_selects_gcs_with_bucket_and_cache_overrides(tmp_path: Path)
 
 
 def test_no_gcp_project_means_local_storage(tmp_path: Path) -> None:
-    assert isinstance(storage_from_environment({"BASKETBALL_DATA_DIR": str(tmp_path)}), LocalStorage)
+    assert isinstance(build_storage(Settings.from_environ({"BASKETBALL_DATA_DIR": str(tmp_path)})), LocalStorage)

@@ -19,8 +19,9 @@ from basketball_assets.assets.plays import game_plays
 from basketball_assets.core.layout import plays_snapshot_key
 from basketball_assets.core.plays import WHOLE_PLAY
 from basketball_assets.core.validation import review_plays, review_to_dict
-from basketball_assets.resources import LocalPlaysDatabase, LocalStorage, plays_source_from_environment
+from basketball_assets.resources import LocalPlaysDatabase, LocalStorage, build_plays_source
 from basketball_assets.resources.plays import PlaysReadError, SupabasePlays
+from basketball_assets.settings import Settings
 from basketball_assets_tests.games import good_plays, play_row
 from basketball_assets_tests.services.postgrest import MAX_ROWS, anon_key
 from basketball_assets_tests.services.supabase import SupabaseServer
@@ -285,7 +286,7 @@ def test_game_plays_materializes_the_expected_snapshot_from_supabase(supabase_se
     game_id = str(uuid.uuid4())
     rows = [*good_plays(game_id), play_row(game_id, "sideline", 1.0, 2.0, "sideline", minute=9)]
     supabase_server.insert_rows(plays_table, rows)
-    plays_source = plays_source_from_environment()
+    plays_source = build_plays_source(Settings.from_environ())
     assert isinstance(plays_source, SupabasePlays)
 
     dagster_instance.add_dynamic_partitions("games", [game_id])
@@ -301,5 +302,5 @@ def test_game_plays_materializes_the_expected_snapshot_from_supabase(supabase_se
 
 
 def test_without_supabase_url_plays_stay_local(tmp_path):
-    source = plays_source_from_environment({"BASKETBALL_DATA_DIR": str(tmp_path)})
+    source = build_plays_source(Settings.from_environ({"BASKETBALL_DATA_DIR": str(tmp_path)}))
     assert isinstance(source, LocalPlaysDatabase) and source.path == str(tmp_path / "plays.sqlite3")

@@ -193,7 +193,11 @@ def test_default_mode_leaves_the_encoding_settings_as_before():
 
 
 def test_clip_mode_and_preset_come_from_the_environment():
-    from basketball_assets.resources import resources_from_environment
+    from basketball_assets.resources import build_resources
+    from basketball_assets.settings import Settings
+
+    def resources_from_environment(environ):
+        return build_resources(Settings.from_environ(environ))
 
     video = resources_from_environment({"BASKETBALL_CLIP_MODE": "smart", "BASKETBALL_CLIP_PRESET": "faster"})["video"]
 

@@ -16,9 +16,12 @@ from basketball_assets.core.play_rows import plays_data_version
 from basketball_assets.partitions import games_partitions
 from basketball_assets.resources.plays import LocalPlaysDatabase
 from basketball_assets.sensors import build_plays_sensor, last_reported_versions
+from basketball_assets.settings import Settings
 
 T0 = datetime(2026, 11, 26, 12, 0, 0, tzinfo=timezone.utc)
-plays_sensor = build_plays_sensor(minimum_interval_seconds=5, overlap=timedelta(minutes=5))
+#: Polls every 5 s with a 5-minute overlap window; a full scan every hour (as by default).
+SETTINGS = Settings(plays_sensor_interval_seconds=5, plays_overlap_seconds=300, plays_full_scan_minutes=60)
+plays_sensor = build_plays_sensor(SETTINGS)
 
 
 def play(play_id: str, game_id: str, at: datetime = T0, **values) -> dict:
@@ -193,7 +196,7 @@ def clock() -> Clock:
 @pytest.fixture
 def scanning(instance, database, clock) -> Ticks:
     """Ticks of a sensor that scans the whole table every hour of the test's clock."""
-    sensor = build_plays_sensor(minimum_interval_seconds=5, overlap=timedelta(minutes=5), full_scan_every=timedelta(hours=1), clock=clock)
+    sensor = build_plays_sensor(SETTINGS, clock=clock)
     return Ticks(instance, database, sensor)
 
 
@@ -241,7 +244,8 @@ def test_a_game_with_every_play_deleted_is_logged_and_left_to_a_person(scanning,
 
 
 def test_full_scans_can_be_turned_off(instance, database, clock):
-    sensor = build_plays_sensor(minimum_interval_seconds=5, overlap=timedelta(minutes=5), full_scan_every=timedelta(0), clock=clock)
+    no_full_scans = Settings(plays_sensor_interval_seconds=5, plays_overlap_seconds=300, plays_full_scan_minutes=0)
+    sensor = build_plays_sensor(no_full_scans, clock=clock)
     ticks = Ticks(instance, database, sensor)
     database.upsert_rows([play("a1", "game-a"), play("a2", "game-a")])
     assert reported_games(ticks.tick()) == ["game-a"]  # the first tick still reads everything

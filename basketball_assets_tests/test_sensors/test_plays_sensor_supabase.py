@@ -10,7 +10,7 @@ from dagster import DagsterInstance
 from basketball_assets.core.play_rows import plays_data_version
 from basketball_assets.resources.plays import SupabasePlays
 from basketball_assets.sensors import build_plays_sensor
-from basketball_assets_tests.test_sensors.test_plays_sensor import Clock, Ticks, added_games, reported_games
+from basketball_assets_tests.test_sensors.test_plays_sensor import SETTINGS, Clock, Ticks, added_games, reported_games
 
 pytestmark = pytest.mark.services
 
@@ -82,7 +82,7 @@ def test_a_row_deleted_in_supabase_is_found_by_the_full_scan(supabase_server, in
     table = supabase_server.new_plays_table()
     source = SupabasePlays(url=supabase_server.url, key=supabase_server.key, table=table)
     clock = Clock(T0)
-    sensor = build_plays_sensor(minimum_interval_seconds=5, overlap=timedelta(minutes=5), full_scan_every=timedelta(hours=1), clock=clock)
+    sensor = build_plays_sensor(SETTINGS, clock=clock)
     ticks = Ticks(instance, source, sensor)
     game_a, game_b = game(), game()
     kept, deleted = row(game_a, T0), row(game_a, T0)
