@@ -4,7 +4,6 @@ The per-game checks run inside the game steps (``check_specs``), since they judg
 what that step just wrote.""" 
 
 
-import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterator
@@ -14,8 +13,9 @@ from pydantic import Field
 
 from basketball_assets.assets.dataset import combined_dataset, read_combined_dataset
 from basketball_assets.assets.tuning import dataset_limits_report
-from basketball_assets.core.dataset import SPLITS
+from basketball_assets.core.dataset import SPLITS, line_digest
 from basketball_assets.core.examples import example_file_uri
+from basketball_assets.core.layout import clip_of_uri
 from basketball_assets.core.report import markdown_table
 from basketball_assets.core.tuning import TuningLimits
 from basketball_assets.partitions import games_partitions
@@ -58,7 +58,7 @@ def no_duplicate_examples(storage: Storage) -> AssetCheckResult:
         counts[split], duplicates[split] = 0, 0
         for line in combined_lines(storage, split):
             counts[split] += 1
-            digest = hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
+            digest = line_digest(line)
             duplicates[split] += digest in seen
             seen.add(digest)
     return AssetCheckResult(
@@ -116,5 +116,6 @@ def within_tuning_limits(config: TuningLimitsConfig, storage: Storage) -> AssetC
 
 
 def play_of_uri(uri: str) -> str:
-    """The play id in a clip URI `.../clips/{play_id}_{angle}.mp4`."""
-    return uri.rsplit("/", 1)[-1].rsplit("_", 1)[0]
+    """The play id of a clip URI; a URI that names no clip stands for itself."""
+    clip = clip_of_uri(uri)
+    return clip.play_id if clip else uri

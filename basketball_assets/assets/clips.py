@@ -47,6 +47,7 @@ from basketball_assets.core.clips import (
     halves_needed,
     plan_angle,
     plays_for_angle,
+    within_one_frame,
 )
 from basketball_assets.core.fingerprint import stable_hash
 from basketball_assets.core.layout import clips_manifest_key, clips_prefix, plays_snapshot_key, video_key
@@ -279,7 +280,7 @@ def cut_clip(storage: Storage, video: ClipEncoder, clip: PlannedClip, source: So
         except VideoUnreadable as error:
             raise ClipCutFailed(f"ffmpeg wrote an unreadable clip from {source.key}: {error}") from error
         # A truncated source makes ffmpeg stop early without an error: catch it here.
-        if abs(probe.duration - clip.duration) > probe.frame_duration + 1e-3:
+        if not within_one_frame(probe.duration, clip.duration, probe.frame_duration):
             raise ClipCutFailed(
                 f"clip from {source.key} came out {probe.duration:.3f} s long instead of {clip.duration:.3f} s: "
                 "the video may be truncated or corrupt there"

@@ -23,8 +23,9 @@ from basketball_assets.assets.policies import DATASET_GROUP, TRANSIENT_RETRY
 from basketball_assets.assets.training_data import game_training_data, read_game_training_data
 from basketball_assets.automation import dataset_refresh_condition
 from basketball_assets.core.dataset import SPLITS, unique_lines
-from basketball_assets.core.dataset_card import CostAssumptions, DatasetCard, clip_of_uri, dataset_card_key, example_parts
-from basketball_assets.core.layout import clip_key, clips_manifest_key, combined_jsonl_key, combined_manifest_key, utc_timestamp
+from basketball_assets.core.dataset_card import CostAssumptions, DatasetCard, dataset_card_key
+from basketball_assets.core.examples import example_parts
+from basketball_assets.core.layout import clip_of_uri, clips_manifest_key, combined_jsonl_key, combined_manifest_key, utc_timestamp
 from basketball_assets.core.plays import Rejection
 from basketball_assets.core.tuning import DEFAULT_BASE_MODEL, DEFAULT_EPOCHS
 from basketball_assets.partitions import games_partitions
@@ -187,11 +188,11 @@ def counted(lines: Iterator[str], split: str, card: DatasetCard, clip_facts: Gam
     for line in lines:
         uri, description = example_parts(line)
         clip = clip_of_uri(uri)
-        facts = clip_facts.of(clip[0], clip_key(*clip)) if clip else None
+        facts = clip_facts.of(clip.game_id, clip.key) if clip else None
         seconds, size = facts if facts else (None, None)
-        card.add_example(split, clip[2] if clip else "other", description, seconds, size)
+        card.add_example(split, clip.angle if clip else "other", description, seconds, size)
         # A play's clips are adjacent (play id, then angle order): count it once.
-        play = clip[:2] if clip else uri
+        play = (clip.game_id, clip.play_id) if clip else uri
         if play != previous_play:
             card.add_play(split)
             previous_play = play

@@ -21,7 +21,7 @@ from basketball_assets.assets.clips import game_clips, read_game_clips, read_gam
 from basketball_assets.assets.plays import game_plays
 from basketball_assets.assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.automation import game_examples_condition
-from basketball_assets.core.clips import PlannedClip
+from basketball_assets.core.clips import PlannedClip, within_one_frame
 from basketball_assets.core.dataset import SPLITS, game_examples
 from basketball_assets.core.examples import example_file_uri, example_problems
 from basketball_assets.core.fingerprint import stable_hash
@@ -162,6 +162,6 @@ def line_problems(line: str, clip_by_uri: dict[str, PlannedClip], storage: Stora
             probe = video.probe(path)
         except VideoUnreadable as error:
             return [f"clip {uri} cannot be read: {error}"]
-    if abs(probe.duration - clip.duration) > probe.frame_duration + 1e-3:
+    if not within_one_frame(probe.duration, clip.duration, probe.frame_duration):
         return [f"clip {uri} lasts {probe.duration:.3f} s, the play {clip.duration:.3f} s (more than one frame apart)"]
     return []

@@ -10,6 +10,7 @@ import pytest
 from basketball_assets.core.layout import (
     STATE_PREFIX,
     clip_key,
+    clip_of_uri,
     clips_manifest_key,
     clips_prefix,
     combined_jsonl_key,
@@ -42,6 +43,27 @@ def test_a_half_video_is_read_from_the_specs_key(angle, half, key):
 @pytest.mark.parametrize("angle", ["broadcast", "tactical"])
 def test_a_clip_is_written_to_the_specs_key(angle):
     assert clip_key(GAME, PLAY, angle) == f"games/{GAME}/clips/{PLAY}_{angle}.mp4"
+
+
+def test_a_clip_uri_names_its_game_play_and_angle():
+    assert clip_of_uri("gs://bucket/games/g1/clips/p_1_tactical.mp4") == ("g1", "p_1", "tactical")
+    assert clip_of_uri("file:///data/uball-training-data/games/g1/clips/p1_broadcast.mp4") == ("g1", "p1", "broadcast")
+    assert clip_of_uri("gs://bucket/other/p1.mp4") is None
+
+
+@pytest.mark.parametrize("angle", ["broadcast", "tactical"])
+def test_reading_a_clip_key_gives_back_what_named_it(angle):
+    clip = clip_of_uri(clip_key(GAME, PLAY, angle))
+
+    assert clip == (GAME, PLAY, angle)
+    assert (clip.game_id, clip.play_id, clip.angle) == (GAME, PLAY, angle)
+    assert clip.key == clip_key(GAME, PLAY, angle)
+
+
+def test_a_clip_of_another_angle_or_folder_is_not_a_clip():
+    assert clip_of_uri(f"games/{GAME}/clips/{PLAY}_sideline.mp4") is None
+    assert clip_of_uri(f"games/{GAME}/{PLAY}_broadcast.mp4") is None
+    assert clip_of_uri(f"games/{GAME}/clips/{PLAY}_broadcast.mp4.tmp") is None
 
 
 def test_a_games_clips_share_one_prefix():
