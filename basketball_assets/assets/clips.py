@@ -21,7 +21,7 @@ from dagster import (
 )
 
 from basketball_assets.assets.plays import game_plays
-from basketball_assets.assets.policies import GAMES_GROUP, TRANSIENT_RETRY
+from basketball_assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.automation import game_step_condition
 from basketball_assets.core.contact_sheet import (
     HEADER_TEXTS,

@@ -19,7 +19,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from basketball_assets.assets.policies import DATASET_GROUP, TRANSIENT_RETRY
+from basketball_assets.policies import DATASET_GROUP, TRANSIENT_RETRY
 from basketball_assets.assets.training_data import game_training_data, read_game_training_data
 from basketball_assets.automation import dataset_refresh_condition
 from basketball_assets.core.dataset import SPLITS, unique_lines

@@ -5,7 +5,7 @@ from collections import Counter
 
 from dagster import AssetExecutionContext, AssetSpec, DataVersion, Failure, MaterializeResult, MetadataValue, asset
 
-from basketball_assets.assets.policies import GAMES_GROUP, TRANSIENT_RETRY
+from basketball_assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.automation import game_step_condition
 from basketball_assets.core.fingerprint import stable_hash
 from basketball_assets.core.layout import plays_snapshot_key

@@ -19,7 +19,7 @@ from pydantic import Field
 
 from basketball_assets.assets.clips import game_clips, read_game_clips, read_game_plays
 from basketball_assets.assets.plays import game_plays
-from basketball_assets.assets.policies import GAMES_GROUP, TRANSIENT_RETRY
+from basketball_assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.automation import game_examples_condition
 from basketball_assets.core.clips import PlannedClip, within_one_frame
 from basketball_assets.core.dataset import SPLITS, game_examples

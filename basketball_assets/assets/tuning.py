@@ -29,7 +29,7 @@ from pydantic import Field
 
 from basketball_assets.assets.clips import read_game_clips
 from basketball_assets.assets.dataset import combined_dataset, read_combined_dataset
-from basketball_assets.assets.policies import DATASET_GROUP
+from basketball_assets.policies import DATASET_GROUP
 from basketball_assets.core import tuning
 from basketball_assets.core.dataset import SPLITS
 from basketball_assets.core.fingerprint import stable_hash
