@@ -14,13 +14,11 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     DataVersion,
-    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
 )
 
-from basketball_assets.assets.plays import game_plays
 from basketball_assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.automation import game_step_condition
 from basketball_assets.core.contact_sheet import (
@@ -50,10 +48,9 @@ from basketball_assets.core.clips import (
     within_one_frame,
 )
 from basketball_assets.core.fingerprint import stable_hash
-from basketball_assets.core.layout import clips_manifest_key, clips_prefix, plays_snapshot_key, video_key
+from basketball_assets.core.layout import clips_prefix, video_key
 from basketball_assets.core.plays import CAMERA_ANGLES, Play, Rejection
 from basketball_assets.core.report import markdown_table, rejections_table
-from basketball_assets.core.validation import PlaysReview, review_from_dict
 from basketball_assets.partitions import games_partitions
 from basketball_assets.resources.storage import SourceVideo, Storage, VideoNotFound
 from basketball_assets.resources.video import (
@@ -65,6 +62,8 @@ from basketball_assets.resources.video import (
     sheet_preview,
     stack_sheet_rows,
 )
+from basketball_assets.state.clips import ClipsManifest, write_game_clips
+from basketball_assets.state.plays import read_game_plays
 
 #: Seconds between progress lines in the run log while clips are being cut.
 PROGRESS_EVERY_S = 10.0
@@ -79,43 +78,14 @@ class ClipsOutcome:
     cut: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
-    def to_manifest(self, game_id: str, encoding: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "game_id": game_id,
-            "encoding": encoding,
-            "clips": [clip.to_dict() for clip in self.clips],
-            "rejections": [rejection.to_dict() for rejection in self.rejections],
-        }
-
-
-def read_game_state(storage: Storage, key: str, game_id: str, written_by: str) -> Any:
-    """A game's bookkeeping file that the step ``written_by`` stores; fails clearly when absent."""
-    state = storage.read_json(key)
-    if state is None:
-        raise Failure(
-            f"game {game_id}: nothing at {storage.uri(key)}; materialize {written_by} for this game first",
-            allow_retries=False,
-        )
-    return state
-
-
-def read_game_plays(storage: Storage, game_id: str) -> PlaysReview:
-    """The plays snapshot ``game_plays`` stored for this game."""
-    return review_from_dict(read_game_state(storage, plays_snapshot_key(game_id), game_id, "game_plays"))
-
-
-def read_game_clips(storage: Storage, game_id: str) -> tuple[list[PlannedClip], list[Rejection]]:
-    """The clips and rejections ``game_clips`` recorded for this game."""
-    manifest = read_game_state(storage, clips_manifest_key(game_id), game_id, "game_clips")
-    return (
-        [PlannedClip.from_dict(clip) for clip in manifest["clips"]],
-        [Rejection.from_dict(rejection) for rejection in manifest["rejections"]],
-    )
+    def to_manifest(self, game_id: str, encoding: dict[str, Any], clip_bytes: dict[str, int]) -> ClipsManifest:
+        """The game's clips manifest: what later steps read of this outcome."""
+        return ClipsManifest(game_id, encoding, list(self.clips), list(self.rejections), clip_bytes)
 
 
 @asset(
     partitions_def=games_partitions,
-    deps=[game_plays],
+    deps=["game_plays"],
     group_name=GAMES_GROUP,
     kinds={"ffmpeg"},
     code_version="1",
@@ -168,10 +138,10 @@ def game_clips(context: AssetExecutionContext, storage: Storage, video: ClipEnco
         context.log.warning(f"game {game_id}: play {rejection.play_id} ({rejection.angle}) rejected: {rejection.reason}")
 
     leftovers = report_clips_of_no_play(context, storage, game_id, outcome)
-    manifest = outcome.to_manifest(game_id, encoding)
     # Sizes ride along so the dataset card needs no per-clip size look-ups.
-    manifest["clip_bytes"] = sizes = {clip.key: storage.size(clip.key) for clip in outcome.clips}
-    storage.put_json(clips_manifest_key(game_id), manifest)
+    sizes = {clip.key: storage.size(clip.key) for clip in outcome.clips}
+    manifest = outcome.to_manifest(game_id, encoding, sizes)
+    write_game_clips(storage, manifest)
     descriptions = {play.id: play.description for play in review.plays}
     sheet = contact_sheet_metadata(context, storage, video, game_id, outcome, descriptions)
     context.log.info(
@@ -180,7 +150,7 @@ def game_clips(context: AssetExecutionContext, storage: Storage, video: ClipEnco
     )
     return MaterializeResult(
         metadata=clips_metadata(storage, game_id, outcome, sizes) | leftovers | sheet,
-        data_version=DataVersion(stable_hash(manifest)),
+        data_version=DataVersion(stable_hash(manifest.to_dict())),
         check_results=[rejected_plays_check(outcome.rejections)],
     )
 

@@ -16,8 +16,9 @@ VIDEO_FILE_NAMES = {
     ("tactical", 2): "TacticalHalf2.mp4",
 }
 
-#: Pipeline bookkeeping (plays snapshot, clip and JSONL manifests), kept apart from the
-#: spec's output layout so readers of ``games/`` see only clips and JSONL.
+#: Pipeline bookkeeping (plays snapshot, clip and JSONL manifests, contact sheets), kept
+#: apart from the spec's output layout so readers of ``games/`` see only clips and JSONL.
+#: Its files are :mod:`basketball_assets.state`'s (the contact sheets: core/contact_sheet.py).
 STATE_PREFIX = "pipeline-state"
 
 
@@ -74,18 +75,3 @@ def game_jsonl_key(game_id: str, split: str, timestamp: str) -> str:
 def combined_jsonl_key(split: str, timestamp: str) -> str:
     return f"cumulative-execution-{timestamp}/combined_{split}.jsonl"
 
-
-def plays_snapshot_key(game_id: str) -> str:
-    return f"{STATE_PREFIX}/games/{game_id}/plays.json"
-
-
-def clips_manifest_key(game_id: str) -> str:
-    return f"{STATE_PREFIX}/games/{game_id}/clips.json"
-
-
-def training_manifest_key(game_id: str) -> str:
-    return f"{STATE_PREFIX}/games/{game_id}/training_data.json"
-
-
-def combined_manifest_key() -> str:
-    return f"{STATE_PREFIX}/combined_dataset.json"

@@ -8,16 +8,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from basketball_assets.core.layout import (
-    STATE_PREFIX,
     clip_key,
     clip_of_uri,
-    clips_manifest_key,
     clips_prefix,
     combined_jsonl_key,
-    combined_manifest_key,
     game_jsonl_key,
-    plays_snapshot_key,
-    training_manifest_key,
     utc_timestamp,
     video_key,
 )
@@ -79,25 +74,6 @@ def test_a_games_jsonl_is_written_to_the_specs_key(split):
 @pytest.mark.parametrize("split", ["training", "validation"])
 def test_a_combined_jsonl_is_written_to_the_specs_key(split):
     assert combined_jsonl_key(split, STAMP) == f"cumulative-execution-{STAMP}/combined_{split}.jsonl"
-
-
-def test_pipeline_state_is_kept_out_of_the_specs_output_folders():
-    state_keys = [
-        plays_snapshot_key(GAME),
-        clips_manifest_key(GAME),
-        training_manifest_key(GAME),
-        combined_manifest_key(),
-    ]
-
-    assert all(key.startswith(f"{STATE_PREFIX}/") for key in state_keys)
-    assert not any(key.startswith(("games/", "cumulative-execution-")) for key in state_keys)
-    assert len(set(state_keys)) == len(state_keys)
-
-
-def test_a_games_state_keys_name_the_game():
-    assert plays_snapshot_key(GAME) == f"pipeline-state/games/{GAME}/plays.json"
-    assert clips_manifest_key(GAME) == f"pipeline-state/games/{GAME}/clips.json"
-    assert training_manifest_key(GAME) == f"pipeline-state/games/{GAME}/training_data.json"
 
 
 # The spec's {timestamp}: UTC YYYYMMDDTHHMMSSZ
