@@ -127,7 +127,8 @@ def dataset_limits_report(storage: Storage, limits: TuningLimits) -> LimitsRepor
     manifest = read_combined_dataset(storage)
     if manifest is None:
         report = LimitsReport()
-        report.problems.append(tuning.LimitProblem("training", None, "", "no combined dataset yet: materialize combined_dataset"))
+        problem = "no combined dataset yet: materialize combined_dataset"
+        report.problems.append(tuning.LimitProblem("training", None, "", problem))
         return report
     files = manifest.files
     return tuning.check_limits(
