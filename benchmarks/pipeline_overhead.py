@@ -89,9 +89,11 @@ def write_synthetic_games(count: int) -> list[str]:
     from basketball_assets.core.clips import PlannedClip
     from basketball_assets.core.dataset import SPLITS
     from basketball_assets.core.examples import example_line
-    from basketball_assets.core.layout import clip_key, clips_manifest_key, game_jsonl_key, training_manifest_key
+    from basketball_assets.core.layout import clip_key, game_jsonl_key
     from basketball_assets.core.split import split_of
     from basketball_assets.resources import storage_from_environment
+    from basketball_assets.state.clips import clips_manifest_key
+    from basketball_assets.state.training_data import training_manifest_key
 
     storage = storage_from_environment()
     game_ids = []
@@ -195,8 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SystemExit("combined_dataset failed on the synthetic games")
         data = Path(os.environ["BASKETBALL_DATA_DIR"])
         jsonl_mb = sum(p.stat().st_size for p in data.rglob("video_*.jsonl")) / 1e6
-        from basketball_assets.core.layout import combined_manifest_key
         from basketball_assets.resources import storage_from_environment
+        from basketball_assets.state.combined import combined_manifest_key
 
         counts = storage_from_environment().read_json(combined_manifest_key())["counts"]
         examples = sum(counts.values())

@@ -23,7 +23,8 @@ class TrainingDataManifest:
     timestamp: str
     files: dict[str, str]
     counts: dict[str, int]
-    validation_fraction: float
+    #: ``None`` in files that do not record it.
+    validation_fraction: float | None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object stored."""
@@ -37,13 +38,13 @@ class TrainingDataManifest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrainingDataManifest:
-        """Read a stored manifest."""
+        """Read a stored manifest; only ``files`` is required (the one field its readers always needed)."""
         return cls(
-            game_id=data["game_id"],
-            timestamp=data["timestamp"],
+            game_id=data.get("game_id", ""),
+            timestamp=data.get("timestamp", ""),
             files=dict(data["files"]),
-            counts=dict(data["counts"]),
-            validation_fraction=data["validation_fraction"],
+            counts=dict(data.get("counts", {})),
+            validation_fraction=data.get("validation_fraction"),
         )
 
 

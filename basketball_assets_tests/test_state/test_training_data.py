@@ -52,5 +52,11 @@ def test_writing_todays_manifest_again_gives_the_same_bytes(storage):
     assert storage.read_text(training_manifest_key(GAME)) == TODAYS_FILE
 
 
+def test_a_manifest_of_files_alone_is_read():
+    manifest = TrainingDataManifest.from_dict({"files": FILES})
+
+    assert manifest == TrainingDataManifest("", "", FILES, {}, None)
+
+
 def test_a_game_without_training_data_has_no_manifest(storage):
     assert read_game_training_data(storage, GAME) is None
