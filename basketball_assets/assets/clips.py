@@ -20,7 +20,6 @@ from dagster import (
     asset,
 )
 
-from basketball_assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.automation import game_step_condition
 from basketball_assets.core.contact_sheet import (
     HEADER_TEXTS,
@@ -54,6 +53,7 @@ from basketball_assets.core.plays import CAMERA_ANGLES, Play, Rejection
 from basketball_assets.core.report import markdown_table, rejections_table
 from basketball_assets.core.validation import PlaysReview
 from basketball_assets.partitions import games_partitions
+from basketball_assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.resources.storage import SourceVideo, Storage, VideoNotFound
 from basketball_assets.resources.video import (
     ClipCut,

@@ -18,7 +18,6 @@ from dagster import (
 )
 from pydantic import Field
 
-from basketball_assets.policies import DATASET_GROUP, TRANSIENT_RETRY
 from basketball_assets.automation import dataset_refresh_condition
 from basketball_assets.core.dataset import SPLITS, unique_lines
 from basketball_assets.core.dataset_card import CostAssumptions, DatasetCard, dataset_card_key
@@ -26,6 +25,7 @@ from basketball_assets.core.examples import example_parts
 from basketball_assets.core.layout import clip_of_uri, combined_jsonl_key, utc_timestamp
 from basketball_assets.core.tuning import DEFAULT_BASE_MODEL, DEFAULT_EPOCHS
 from basketball_assets.partitions import games_partitions
+from basketball_assets.policies import DATASET_GROUP, TRANSIENT_RETRY
 from basketball_assets.resources.storage import Storage
 from basketball_assets.state.clips import GameClipFacts, game_rejections
 from basketball_assets.state.combined import CombinedManifest, write_combined_dataset

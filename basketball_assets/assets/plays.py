@@ -5,12 +5,12 @@ from collections import Counter
 
 from dagster import AssetExecutionContext, AssetSpec, DataVersion, Failure, MaterializeResult, MetadataValue, asset
 
-from basketball_assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.automation import game_step_condition
 from basketball_assets.core.fingerprint import stable_hash
 from basketball_assets.core.report import markdown_table, rejections_table
 from basketball_assets.core.validation import review_plays
 from basketball_assets.partitions import games_partitions
+from basketball_assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.resources.plays import PlaysSource
 from basketball_assets.resources.storage import Storage
 from basketball_assets.state.plays import PlaysSnapshot, write_game_plays

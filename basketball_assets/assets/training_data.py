@@ -16,7 +16,6 @@ from dagster import (
 )
 from pydantic import Field
 
-from basketball_assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.automation import game_examples_condition
 from basketball_assets.core.clips import PlannedClip, within_one_frame
 from basketball_assets.core.dataset import SPLITS, game_examples
@@ -26,6 +25,7 @@ from basketball_assets.core.layout import game_jsonl_key, utc_timestamp
 from basketball_assets.core.report import markdown_table
 from basketball_assets.core.split import DEFAULT_VALIDATION_FRACTION
 from basketball_assets.partitions import games_partitions
+from basketball_assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.resources.storage import Storage
 from basketball_assets.resources.video import ClipEncoder, VideoUnreadable
 from basketball_assets.state.clips import read_game_clips

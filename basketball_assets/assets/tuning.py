@@ -28,11 +28,11 @@ from dagster import (
 )
 from pydantic import Field
 
-from basketball_assets.policies import DATASET_GROUP
 from basketball_assets.core import tuning
 from basketball_assets.core.dataset import SPLITS
 from basketball_assets.core.fingerprint import stable_hash
 from basketball_assets.core.tuning import PollSchedule, TuningSettings
+from basketball_assets.policies import DATASET_GROUP
 from basketball_assets.resources.storage import Storage
 from basketball_assets.resources.vertex import TRANSIENT_ERRORS, TuningJobStatus, VertexTuning
 from basketball_assets.state.combined import read_combined_dataset

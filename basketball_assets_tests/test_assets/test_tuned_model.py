@@ -368,7 +368,8 @@ def test_a_failed_limits_check_blocks_tuning_until_the_dataset_passes(world, sta
 
 
 def test_the_limits_check_reports_a_missing_clip(world, gcs_emulator):
-    lines = [json.loads(line) for line in world.storage.iter_lines(read_combined_dataset(world.storage).files["training"])]
+    training = read_combined_dataset(world.storage).files["training"]
+    lines = [json.loads(line) for line in world.storage.iter_lines(training)]
     uri = lines[0]["contents"][0]["parts"][0]["fileData"]["fileUri"]
     key = uri.removeprefix(f"gs://{TRAINING_BUCKET}/")
     blob = gcs_emulator.client().bucket(TRAINING_BUCKET).blob(key)

@@ -125,7 +125,13 @@ def test_new_plays_become_a_materialized_game_and_a_backfill_adds_two_more(dagst
 
     # The dataset refreshes at the next cron tick (every minute here) with game A alone:
     # too few examples to tune on, which the limits check reports as a warning, and no run fails.
-    wait_for("combined_dataset to include game A", lambda: getattr(read_combined_dataset(storage), "games", None) == [game_a], 240, 3, server.log)
+    wait_for(
+        "combined_dataset to include game A",
+        lambda: getattr(read_combined_dataset(storage), "games", None) == [game_a],
+        240,
+        3,
+        server.log,
+    )
     small = wait_for("the limits check on game A's dataset", lambda: latest_limits_check(server), 60, 2, server.log)
     assert not small.passed and small.severity == AssetCheckSeverity.WARN, small
     assert "at least 16 are needed" in (small.description or "")
