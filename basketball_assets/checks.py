@@ -4,7 +4,6 @@ The per-game checks run inside the game steps (``check_specs``), since they judg
 what that step just wrote.""" 
 
 
-import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterator
@@ -12,14 +11,17 @@ from collections.abc import Iterator
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, Config, MetadataValue, asset_check
 from pydantic import Field
 
-from basketball_assets.assets.dataset import combined_dataset, read_combined_dataset
-from basketball_assets.assets.tuning import dataset_limits_report
-from basketball_assets.core.dataset import SPLITS
+from basketball_assets.assets.dataset import combined_dataset
+from basketball_assets.core import tuning
+from basketball_assets.core.dataset import SPLITS, line_digest
 from basketball_assets.core.examples import example_file_uri
+from basketball_assets.core.layout import clip_of_uri
 from basketball_assets.core.report import markdown_table
-from basketball_assets.core.tuning import TuningLimits
+from basketball_assets.core.tuning import LimitsReport, TuningLimits
 from basketball_assets.partitions import games_partitions
 from basketball_assets.resources.storage import Storage
+from basketball_assets.state.clips import clip_facts_in
+from basketball_assets.state.combined import read_combined_dataset
 
 #: Play ids listed in a check's metadata before the rest are only counted.
 SHOWN_PROBLEMS = 50
@@ -28,7 +30,7 @@ SHOWN_PROBLEMS = 50
 def combined_lines(storage: Storage, split: str) -> Iterator[str]:
     manifest = read_combined_dataset(storage)
     if manifest is not None:
-        yield from storage.iter_lines(manifest["files"][split])
+        yield from storage.iter_lines(manifest.files[split])
 
 
 @asset_check(asset=combined_dataset, blocking=True)
@@ -58,7 +60,7 @@ def no_duplicate_examples(storage: Storage) -> AssetCheckResult:
         counts[split], duplicates[split] = 0, 0
         for line in combined_lines(storage, split):
             counts[split] += 1
-            digest = hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
+            digest = line_digest(line)
             duplicates[split] += digest in seen
             seen.add(digest)
     return AssetCheckResult(
@@ -75,11 +77,12 @@ def no_duplicate_examples(storage: Storage) -> AssetCheckResult:
 def every_game_present(context: AssetCheckExecutionContext, storage: Storage) -> AssetCheckResult:
     """Every game partition contributed to the combined dataset."""
     games = set(context.instance.get_dynamic_partitions(games_partitions.name))
-    manifest = read_combined_dataset(storage) or {"games": []}
-    absent = sorted(games - set(manifest["games"]))
+    manifest = read_combined_dataset(storage)
+    included = manifest.games if manifest else []
+    absent = sorted(games - set(included))
     return AssetCheckResult(
         passed=not absent,
-        metadata={"games": len(games), "games_included": len(manifest["games"]), "games_absent": MetadataValue.json(absent)},
+        metadata={"games": len(games), "games_included": len(included), "games_absent": MetadataValue.json(absent)},
     )
 
 
@@ -115,6 +118,28 @@ def within_tuning_limits(config: TuningLimitsConfig, storage: Storage) -> AssetC
     )
 
 
+def dataset_limits_report(storage: Storage, limits: TuningLimits) -> LimitsReport:
+    """Check the latest combined dataset against Vertex AI's documented tuning limits.
+
+    Clip durations come from the games' clips manifests (what game_clips cut); sizes and
+    presence from storage.
+    """
+    manifest = read_combined_dataset(storage)
+    if manifest is None:
+        report = LimitsReport()
+        problem = "no combined dataset yet: materialize combined_dataset"
+        report.problems.append(tuning.LimitProblem("training", None, "", problem))
+        return report
+    files = manifest.files
+    return tuning.check_limits(
+        {split: storage.iter_lines(files[split]) for split in SPLITS},
+        clip_facts_in(storage, manifest.games),
+        limits,
+        file_sizes={split: storage.size(files[split]) for split in SPLITS if storage.exists(files[split])},
+    )
+
+
 def play_of_uri(uri: str) -> str:
-    """The play id in a clip URI `.../clips/{play_id}_{angle}.mp4`."""
-    return uri.rsplit("/", 1)[-1].rsplit("_", 1)[0]
+    """The play id of a clip URI; a URI that names no clip stands for itself."""
+    clip = clip_of_uri(uri)
+    return clip.play_id if clip else uri

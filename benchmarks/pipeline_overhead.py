@@ -89,10 +89,12 @@ def write_synthetic_games(count: int) -> list[str]:
     from basketball_assets.core.clips import PlannedClip
     from basketball_assets.core.dataset import SPLITS
     from basketball_assets.core.examples import example_line
-    from basketball_assets.core.layout import clip_key, clips_manifest_key, game_jsonl_key, training_manifest_key
+    from basketball_assets.core.layout import clip_key, game_jsonl_key
     from basketball_assets.core.split import split_of
     from basketball_assets.resources import build_storage
     from basketball_assets.settings import Settings
+    from basketball_assets.state.clips import clips_manifest_key
+    from basketball_assets.state.training_data import training_manifest_key
 
     storage = build_storage(Settings.from_environ())
     game_ids = []
@@ -196,9 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SystemExit("combined_dataset failed on the synthetic games")
         data = Path(os.environ["BASKETBALL_DATA_DIR"])
         jsonl_mb = sum(p.stat().st_size for p in data.rglob("video_*.jsonl")) / 1e6
-        from basketball_assets.core.layout import combined_manifest_key
         from basketball_assets.resources import build_storage
         from basketball_assets.settings import Settings
+        from basketball_assets.state.combined import combined_manifest_key
 
         counts = build_storage(Settings.from_environ()).read_json(combined_manifest_key())["counts"]
         examples = sum(counts.values())

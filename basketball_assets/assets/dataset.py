@@ -4,7 +4,6 @@
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from dagster import (
     AllPartitionMapping,
@@ -19,20 +18,17 @@ from dagster import (
 )
 from pydantic import Field
 
-from basketball_assets.assets.policies import DATASET_GROUP, TRANSIENT_RETRY
-from basketball_assets.assets.training_data import game_training_data, read_game_training_data
 from basketball_assets.core.dataset import SPLITS, unique_lines
-from basketball_assets.core.dataset_card import CostAssumptions, DatasetCard, clip_of_uri, dataset_card_key, example_parts
-from basketball_assets.core.layout import clip_key, clips_manifest_key, combined_jsonl_key, combined_manifest_key, utc_timestamp
-from basketball_assets.core.plays import Rejection
+from basketball_assets.core.dataset_card import CostAssumptions, DatasetCard, dataset_card_key
+from basketball_assets.core.examples import example_parts
+from basketball_assets.core.layout import clip_of_uri, combined_jsonl_key, utc_timestamp
 from basketball_assets.core.tuning import DEFAULT_BASE_MODEL, DEFAULT_EPOCHS
 from basketball_assets.partitions import games_partitions
+from basketball_assets.policies import DATASET_GROUP, TRANSIENT_RETRY
 from basketball_assets.resources.storage import Storage
-
-
-def read_combined_dataset(storage: Storage) -> dict[str, Any] | None:
-    """The latest combined files: ``{"files": {split: key}, "counts": ..., "games": [...]}``."""
-    return storage.read_json(combined_manifest_key())
+from basketball_assets.state.clips import GameClipFacts, game_rejections
+from basketball_assets.state.combined import CombinedManifest, write_combined_dataset
+from basketball_assets.state.training_data import read_game_training_data
 
 
 class DatasetCardConfig(Config):
@@ -61,7 +57,7 @@ class DatasetCardConfig(Config):
 
 
 @asset(
-    deps=[AssetDep(game_training_data, partition_mapping=AllPartitionMapping())],
+    deps=[AssetDep("game_training_data", partition_mapping=AllPartitionMapping())],
     group_name=DATASET_GROUP,
     kinds={"json"},
     code_version="1",
@@ -99,18 +95,15 @@ def combined_dataset(context: AssetExecutionContext, storage: Storage, config: D
     with storage.scratch_dir() as folder:
         for split in SPLITS:
             path = folder / f"combined_{split}.jsonl"
-            keys = (manifests[game_id]["files"][split] for game_id in included)
+            keys = (manifests[game_id].files[split] for game_id in included)
             lines = counted(unique_lines(lines_of(storage, keys)), split, card, clip_facts)
             counts[split] = write_lines(path, lines, digest)
             storage.put_file(files[split], path)
     for game_id in included:
-        card.add_game_rejections(GameClipFacts.rejections(storage, game_id))
+        card.add_game_rejections(game_rejections(storage, game_id))
     card_text = card.markdown(f"Dataset card: cumulative-execution-{timestamp}", SPLITS, {s: storage.uri(k) for s, k in files.items()})
     storage.put_text(dataset_card_key(timestamp), card_text)
-    storage.put_json(
-        combined_manifest_key(),
-        {"timestamp": timestamp, "files": files, "counts": counts, "games": included, "missing_games": missing},
-    )
+    write_combined_dataset(storage, CombinedManifest(files, included, timestamp, counts, missing))
     context.log.info(f"combined {len(included)} games: {counts['training']} training, {counts['validation']} validation examples")
     return MaterializeResult(
         metadata={
@@ -146,51 +139,17 @@ def write_lines(path: Path, lines: Iterator[str], digest: "hashlib._Hash") -> in
     return count
 
 
-class GameClipFacts:
-    """Seconds and bytes of one game's clips at a time, from its clips manifest.
-
-    Lines arrive game by game, so holding the current game's clips is enough.
-    """
-
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-        self.game_id: str | None = None
-        self.facts: dict[str, tuple[float, int | None]] = {}
-
-    def of(self, game_id: str, key: str) -> tuple[float, int | None] | None:
-        if game_id != self.game_id:
-            self.game_id, self.facts = game_id, self.load(game_id)
-        return self.facts.get(key)
-
-    def load(self, game_id: str) -> dict[str, tuple[float, int | None]]:
-        manifest = self.storage.read_json(clips_manifest_key(game_id)) or {}
-        sizes = manifest.get("clip_bytes") or {}
-        facts = {}
-        for clip in manifest.get("clips", []):
-            size = sizes.get(clip["key"])
-            # Manifests written before sizes were recorded: ask storage once.
-            if size is None and self.storage.exists(clip["key"]):
-                size = self.storage.size(clip["key"])
-            facts[clip["key"]] = (clip["video_end"] - clip["video_start"], size)
-        return facts
-
-    @staticmethod
-    def rejections(storage: Storage, game_id: str) -> list[Rejection]:
-        manifest = storage.read_json(clips_manifest_key(game_id)) or {}
-        return [Rejection.from_dict(rejection) for rejection in manifest.get("rejections", [])]
-
-
 def counted(lines: Iterator[str], split: str, card: DatasetCard, clip_facts: GameClipFacts) -> Iterator[str]:
     """Pass lines through unchanged, adding each example to the card on the way."""
     previous_play = None
     for line in lines:
         uri, description = example_parts(line)
         clip = clip_of_uri(uri)
-        facts = clip_facts.of(clip[0], clip_key(*clip)) if clip else None
+        facts = clip_facts.of(clip.game_id, clip.key) if clip else None
         seconds, size = facts if facts else (None, None)
-        card.add_example(split, clip[2] if clip else "other", description, seconds, size)
+        card.add_example(split, clip.angle if clip else "other", description, seconds, size)
         # A play's clips are adjacent (play id, then angle order): count it once.
-        play = clip[:2] if clip else uri
+        play = (clip.game_id, clip.play_id) if clip else uri
         if play != previous_play:
             card.add_play(split)
             previous_play = play

@@ -5,15 +5,15 @@ from collections import Counter
 
 from dagster import AssetExecutionContext, AssetSpec, DataVersion, Failure, MaterializeResult, MetadataValue, asset
 
-from basketball_assets.assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.automation import game_step_condition
 from basketball_assets.core.fingerprint import stable_hash
-from basketball_assets.core.layout import plays_snapshot_key
 from basketball_assets.core.report import markdown_table, rejections_table
-from basketball_assets.core.validation import review_plays, review_to_dict
+from basketball_assets.core.validation import review_plays
 from basketball_assets.partitions import games_partitions
+from basketball_assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.resources.plays import PlaysSource
 from basketball_assets.resources.storage import Storage
+from basketball_assets.state.plays import PlaysSnapshot, write_game_plays
 
 
 supabase_plays = AssetSpec(
@@ -61,9 +61,8 @@ def game_plays(context: AssetExecutionContext, plays_source: PlaysSource, storag
     for rejection in review.rejections:
         context.log.warning(f"game {game_id}: play {rejection.play_id} rejected: {rejection.reason}")
 
-    snapshot = review_to_dict(game_id, review)
-    key = plays_snapshot_key(game_id)
-    storage.put_json(key, snapshot)
+    snapshot = PlaysSnapshot(game_id, review)
+    key = write_game_plays(storage, snapshot)
     context.log.info(f"game {game_id}: {len(review.plays)} plays accepted, {len(review.rejections)} rejected")
 
     angles = Counter(play.angle for play in review.plays)
@@ -85,5 +84,5 @@ def game_plays(context: AssetExecutionContext, plays_source: PlaysSource, storag
             ),
             "rejections": MetadataValue.md(rejections_table(review.rejections) if review.rejections else "none"),
         },
-        data_version=DataVersion(stable_hash(snapshot)),
+        data_version=DataVersion(stable_hash(snapshot.to_dict())),
     )

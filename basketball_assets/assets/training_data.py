@@ -2,7 +2,6 @@
 
 
 import json
-from typing import Any
 
 from dagster import (
     AssetCheckResult,
@@ -17,20 +16,21 @@ from dagster import (
 )
 from pydantic import Field
 
-from basketball_assets.assets.clips import game_clips, read_game_clips, read_game_plays
-from basketball_assets.assets.plays import game_plays
-from basketball_assets.assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.automation import game_examples_condition
-from basketball_assets.core.clips import PlannedClip
+from basketball_assets.core.clips import PlannedClip, within_one_frame
 from basketball_assets.core.dataset import SPLITS, game_examples
 from basketball_assets.core.examples import example_file_uri, example_problems
 from basketball_assets.core.fingerprint import stable_hash
-from basketball_assets.core.layout import game_jsonl_key, training_manifest_key, utc_timestamp
+from basketball_assets.core.layout import game_jsonl_key, utc_timestamp
 from basketball_assets.core.report import markdown_table
 from basketball_assets.core.split import DEFAULT_VALIDATION_FRACTION
 from basketball_assets.partitions import games_partitions
+from basketball_assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.resources.storage import Storage
 from basketball_assets.resources.video import ClipEncoder, VideoUnreadable
+from basketball_assets.state.clips import read_game_clips
+from basketball_assets.state.plays import read_game_plays
+from basketball_assets.state.training_data import TrainingDataManifest, write_training_data
 
 #: Problems listed in a check's table before the rest are only counted.
 SHOWN_PROBLEMS = 50
@@ -45,14 +45,9 @@ class TrainingDataConfig(Config):
     )
 
 
-def read_game_training_data(storage: Storage, game_id: str) -> dict[str, Any] | None:
-    """The latest JSONL files of a game: ``{"files": {split: key}, "counts": {...}}``, or ``None``."""
-    return storage.read_json(training_manifest_key(game_id))
-
-
 @asset(
     partitions_def=games_partitions,
-    deps=[game_plays, game_clips],
+    deps=["game_plays", "game_clips"],
     group_name=GAMES_GROUP,
     kinds={"json"},
     # Its own code version: a change here re-writes the JSONL without re-cutting clips.
@@ -84,7 +79,7 @@ def game_training_data(
     """
     game_id = context.partition_key
     review = read_game_plays(storage, game_id)
-    clips, _ = read_game_clips(storage, game_id)
+    clips = read_game_clips(storage, game_id).clips
     examples = game_examples(review.plays, clips, storage.uri, config.validation_fraction)
     if not any(examples.count(split) for split in SPLITS):
         raise Failure(f"game {game_id} has no clips, so no examples: see game_clips' no_rejected_plays check", allow_retries=False)
@@ -94,10 +89,7 @@ def game_training_data(
     for split in SPLITS:
         storage.put_text(files[split], "".join(line + "\n" for line in examples.lines[split]))
     counts = {split: examples.count(split) for split in SPLITS}
-    storage.put_json(
-        training_manifest_key(game_id),
-        {"game_id": game_id, "timestamp": timestamp, "files": files, "counts": counts, "validation_fraction": config.validation_fraction},
-    )
+    write_training_data(storage, TrainingDataManifest(game_id, timestamp, files, counts, config.validation_fraction))
     context.log.info(f"game {game_id}: {counts['training']} training and {counts['validation']} validation examples")
 
     first = (examples.lines["training"] or examples.lines["validation"])[:2]
@@ -162,6 +154,6 @@ def line_problems(line: str, clip_by_uri: dict[str, PlannedClip], storage: Stora
             probe = video.probe(path)
         except VideoUnreadable as error:
             return [f"clip {uri} cannot be read: {error}"]
-    if abs(probe.duration - clip.duration) > probe.frame_duration + 1e-3:
+    if not within_one_frame(probe.duration, clip.duration, probe.frame_duration):
         return [f"clip {uri} lasts {probe.duration:.3f} s, the play {clip.duration:.3f} s (more than one frame apart)"]
     return []

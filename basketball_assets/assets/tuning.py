@@ -8,7 +8,7 @@ cancels the job if its Dagster run is terminated.
 
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from dagster import (
     AssetCheckKey,
     AssetExecutionContext,
+    AssetKey,
     Config,
     DagsterExecutionInterruptedError,
     DagsterInstance,
@@ -27,16 +28,17 @@ from dagster import (
 )
 from pydantic import Field
 
-from basketball_assets.assets.clips import read_game_clips
-from basketball_assets.assets.dataset import combined_dataset, read_combined_dataset
-from basketball_assets.assets.policies import DATASET_GROUP
 from basketball_assets.core import tuning
 from basketball_assets.core.dataset import SPLITS
 from basketball_assets.core.fingerprint import stable_hash
-from basketball_assets.core.tuning import ClipFacts, LimitsReport, PollSchedule, TuningLimits, TuningSettings
+from basketball_assets.core.tuning import PollSchedule, TuningSettings
+from basketball_assets.policies import DATASET_GROUP
 from basketball_assets.resources.storage import Storage
 from basketball_assets.resources.vertex import TRANSIENT_ERRORS, TuningJobStatus, VertexTuning
+from basketball_assets.state.combined import read_combined_dataset
 
+#: The asset tuned on (named, not imported: asset modules do not import each other).
+COMBINED_DATASET = AssetKey("combined_dataset")
 #: Where Dagster keeps a materialization's data version among its tags.
 DATA_VERSION_TAG = "dagster/data_version"
 #: The asset check on combined_dataset that must have passed before money is spent.
@@ -87,7 +89,7 @@ class DatasetToTune:
     version: str
 
 
-@asset(deps=[combined_dataset], group_name=DATASET_GROUP, kinds={"vertexai", "gemini"})
+@asset(deps=[COMBINED_DATASET], group_name=DATASET_GROUP, kinds={"vertexai", "gemini"})
 def tuned_model(context: AssetExecutionContext, config: TuningConfig, vertex: VertexTuning, storage: Storage) -> MaterializeResult:
     """A Gemini model tuned on the latest combined dataset by a Vertex AI supervised tuning job.
 
@@ -131,26 +133,26 @@ def dataset_to_tune(instance: DagsterInstance, vertex: VertexTuning, storage: St
         missing.append("a materialized combined_dataset")
     if missing:
         # Say at once everything a local setup lacks, the gs:// rule included.
-        local = tuning.dataset_uri_problems([storage.uri(manifest["files"]["training"])]) if manifest else []
+        local = tuning.dataset_uri_problems([storage.uri(manifest.files["training"])]) if manifest else []
         raise Failure(
             "tuned_model cannot start a Vertex AI tuning job; it needs: " + "; ".join(missing) + "".join(f". Also, {p}" for p in local),
             allow_retries=False,
         )
-    uris = {split: storage.uri(manifest["files"][split]) for split in SPLITS}
+    uris = {split: storage.uri(manifest.files[split]) for split in SPLITS}
     problems = tuning.settings_problems(settings, uris.values())
     if problems:
         raise Failure("tuned_model did not start a tuning job: " + "; ".join(problems), allow_retries=False)
     version, storage_id = latest_dataset_materialization(instance, uris["training"])
     require_limits_check_passed(instance, storage_id)
     # An empty validation file is not sent: Vertex AI would reject it, and it is optional.
-    has_validation = manifest.get("counts", {}).get("validation", 1) > 0
+    has_validation = manifest.counts.get("validation", 1) > 0
     return DatasetToTune(training_uri=uris["training"], validation_uri=uris["validation"] if has_validation else "", version=version)
 
 
 def latest_dataset_materialization(instance: DagsterInstance, training_uri: str) -> tuple[str, int]:
     """The data version and event id of the combined_dataset materialization that wrote
     the files in storage; fails when the instance has no record of them."""
-    records = instance.fetch_materializations(combined_dataset.key, limit=1).records
+    records = instance.fetch_materializations(COMBINED_DATASET, limit=1).records
     if not records:
         raise Failure(
             "combined_dataset has no materialization on this Dagster instance, so the dataset version to tune on "
@@ -175,7 +177,7 @@ def latest_dataset_materialization(instance: DagsterInstance, training_uri: str)
 
 def require_limits_check_passed(instance: DagsterInstance, materialization_id: int) -> None:
     """The limits check must have passed on exactly this materialization."""
-    key = AssetCheckKey(combined_dataset.key, LIMITS_CHECK_NAME)
+    key = AssetCheckKey(COMBINED_DATASET, LIMITS_CHECK_NAME)
     record = instance.get_latest_asset_check_evaluation_record(key)
     evaluation = record.event.asset_check_evaluation if record and record.event else None
     target = evaluation.target_materialization_data if evaluation else None
@@ -310,46 +312,3 @@ def job_metadata(job: TuningJobStatus, settings: TuningSettings, dataset: Datase
         "labels": MetadataValue.json(labels),
         **({"job_error": job.error} if job.error else {}),
     }
-
-
-# --- the dataset against Vertex AI's limits (used by the within_tuning_limits check) ---
-
-
-def dataset_limits_report(storage: Storage, limits: TuningLimits) -> LimitsReport:
-    """Check the latest combined dataset against Vertex AI's documented tuning limits.
-
-    Clip durations come from the games' clips manifests (what game_clips cut); sizes and
-    presence from storage.
-    """
-    manifest = read_combined_dataset(storage)
-    if manifest is None:
-        report = LimitsReport()
-        report.problems.append(tuning.LimitProblem("training", None, "", "no combined dataset yet: materialize combined_dataset"))
-        return report
-    files = manifest["files"]
-    return tuning.check_limits(
-        {split: storage.iter_lines(files[split]) for split in SPLITS},
-        clip_facts_in(storage, manifest["games"]),
-        limits,
-        file_sizes={split: storage.size(files[split]) for split in SPLITS if storage.exists(files[split])},
-    )
-
-
-def clip_facts_in(storage: Storage, games: list[str]) -> Callable[[str], ClipFacts]:
-    """Answers "does this clip URI exist, how big, how long" from storage and the clips manifests."""
-    seconds: dict[str, float] = {}
-    for game_id in games:
-        try:
-            clips, _ = read_game_clips(storage, game_id)
-        except Failure:
-            continue  # no manifest: its clips are reported as of unknown duration
-        seconds.update({clip.key: clip.duration for clip in clips})
-    bucket = storage.uri("").rstrip("/") + "/"
-
-    def facts(uri: str) -> ClipFacts:
-        key = uri[len(bucket) :] if uri.startswith(bucket) else None
-        if key is None or not storage.exists(key):
-            return ClipFacts(exists=False)
-        return ClipFacts(exists=True, size_bytes=storage.size(key), seconds=seconds.get(key))
-
-    return facts

@@ -16,6 +16,10 @@ from basketball_assets.core.plays import Play, Rejection
 from basketball_assets.core.timeline import SpanRejected, half_of, locate
 
 
+#: Seconds of slack on top of one frame when a probed duration is compared with a play's.
+DURATION_SLACK_S = 1e-3
+
+
 @dataclass(frozen=True)
 class HalfVideo:
     """What the pipeline knows of one half's video after fetching and probing it."""
@@ -53,6 +57,11 @@ class PlannedClip:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PlannedClip:
         return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+
+
+def within_one_frame(probed: float, expected: float, frame_duration: float) -> bool:
+    """Whether a clip's probed duration is the play's, give or take one frame."""
+    return abs(probed - expected) <= frame_duration + DURATION_SLACK_S
 
 
 def plays_for_angle(plays: Iterable[Play], angle: str) -> list[Play]:

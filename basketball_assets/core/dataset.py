@@ -45,6 +45,11 @@ def game_examples(
     return examples
 
 
+def line_digest(line: str) -> bytes:
+    """A 16-byte digest of one JSONL line: what is remembered to spot a repeated line."""
+    return hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
+
+
 def unique_lines(lines: Iterable[str], seen: set[bytes] | None = None) -> Iterator[str]:
     """Lines in order, each once. Remembers 16-byte digests, not lines, so it streams."""
     seen = set() if seen is None else seen
@@ -52,7 +57,7 @@ def unique_lines(lines: Iterable[str], seen: set[bytes] | None = None) -> Iterat
         line = line.rstrip("\n")
         if not line.strip():
             continue
-        digest = hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
+        digest = line_digest(line)
         if digest not in seen:
             seen.add(digest)
             yield line

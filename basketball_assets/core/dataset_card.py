@@ -7,8 +7,6 @@ histogram bins only, however many games there are.
 
 from __future__ import annotations
 
-import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,8 +38,6 @@ SIZE_EDGES = (256 * 1024, 1024**2, 4 * 1024**2, 16 * 1024**2, 64 * 1024**2)
 DESCRIPTION_EDGES = (50, 100, 200, 400, 800)
 SECONDS_EDGES = (2, 5, 10, 20, 60)
 
-CLIP_URI = re.compile(r"(?:^|/)games/(?P<game>[^/]+)/clips/(?P<play>[^/]+)_(?P<angle>broadcast|tactical)\.mp4$")
-
 
 def dataset_card_key(timestamp: str) -> str:
     """The card's Markdown file, next to the combined JSONL of the same run."""
@@ -54,19 +50,6 @@ def rejection_kind(reason: str) -> str:
         if phrase in reason:
             return kind
     return "other: " + reason.split(":")[0][:60]
-
-
-def clip_of_uri(uri: str) -> tuple[str, str, str] | None:
-    """``(game_id, play_id, angle)`` of a clip URI in the spec's layout, else ``None``."""
-    match = CLIP_URI.search(uri)
-    return (match["game"], match["play"], match["angle"]) if match else None
-
-
-def example_parts(line: str) -> tuple[str, str]:
-    """The clip URI and the description (the model's answer) of one JSONL example."""
-    example = json.loads(line)
-    user, model = example["contents"]
-    return user["parts"][0]["fileData"]["fileUri"], model["parts"][0]["text"]
 
 
 @dataclass

@@ -58,3 +58,14 @@ def example_problems(example: Any) -> list[str]:
 def example_file_uri(example: dict[str, Any]) -> str:
     """The clip URI an example (of the spec's shape) refers to."""
     return example["contents"][0]["parts"][0]["fileData"]["fileUri"]
+
+
+def example_description(example: dict[str, Any]) -> str:
+    """The play's description: the model's answer in an example of the spec's shape."""
+    return example["contents"][1]["parts"][0]["text"]
+
+
+def example_parts(line: str) -> tuple[str, str]:
+    """The clip URI and the description (the model's answer) of one JSONL example line."""
+    example = json.loads(line)
+    return example_file_uri(example), example_description(example)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
+from typing import NamedTuple
+
+from basketball_assets.core.plays import CAMERA_ANGLES
 
 #: File name of each angle's half in ``Games/{game_id}/``.
 VIDEO_FILE_NAMES = {
@@ -12,8 +16,9 @@ VIDEO_FILE_NAMES = {
     ("tactical", 2): "TacticalHalf2.mp4",
 }
 
-#: Pipeline bookkeeping (plays snapshot, clip and JSONL manifests), kept apart from the
-#: spec's output layout so readers of ``games/`` see only clips and JSONL.
+#: Pipeline bookkeeping (plays snapshot, clip and JSONL manifests, contact sheets), kept
+#: apart from the spec's output layout so readers of ``games/`` see only clips and JSONL.
+#: Its files are :mod:`basketball_assets.state`'s (the contact sheets: core/contact_sheet.py).
 STATE_PREFIX = "pipeline-state"
 
 
@@ -38,6 +43,31 @@ def clip_key(game_id: str, play_id: str, angle: str) -> str:
     return f"{clips_prefix(game_id)}{play_id}_{angle}.mp4"
 
 
+#: A clip's key at the end of a key or URI; the inverse of :func:`clip_key`.
+CLIP_KEY_PATTERN = re.compile(
+    rf"(?:^|/)games/(?P<game>[^/]+)/clips/(?P<play>[^/]+)_(?P<angle>{'|'.join(CAMERA_ANGLES)})\.mp4$"
+)
+
+
+class ClipName(NamedTuple):
+    """What a clip's key names: its game, play and angle."""
+
+    game_id: str
+    play_id: str
+    angle: str
+
+    @property
+    def key(self) -> str:
+        """The clip's key in the training bucket."""
+        return clip_key(self.game_id, self.play_id, self.angle)
+
+
+def clip_of_uri(uri: str) -> ClipName | None:
+    """The game, play and angle of a clip key or URI in the spec's layout, else ``None``."""
+    match = CLIP_KEY_PATTERN.search(uri)
+    return ClipName(match["game"], match["play"], match["angle"]) if match else None
+
+
 def game_jsonl_key(game_id: str, split: str, timestamp: str) -> str:
     return f"games/{game_id}/video_{split}_{timestamp}.jsonl"
 
@@ -45,18 +75,3 @@ def game_jsonl_key(game_id: str, split: str, timestamp: str) -> str:
 def combined_jsonl_key(split: str, timestamp: str) -> str:
     return f"cumulative-execution-{timestamp}/combined_{split}.jsonl"
 
-
-def plays_snapshot_key(game_id: str) -> str:
-    return f"{STATE_PREFIX}/games/{game_id}/plays.json"
-
-
-def clips_manifest_key(game_id: str) -> str:
-    return f"{STATE_PREFIX}/games/{game_id}/clips.json"
-
-
-def training_manifest_key(game_id: str) -> str:
-    return f"{STATE_PREFIX}/games/{game_id}/training_data.json"
-
-
-def combined_manifest_key() -> str:
-    return f"{STATE_PREFIX}/combined_dataset.json"

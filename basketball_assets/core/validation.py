@@ -100,20 +100,3 @@ def review_plays(rows: Iterable[Mapping[str, Any]]) -> PlaysReview:
     review.plays.sort(key=lambda play: play.id)
     return review
 
-
-def review_to_dict(game_id: str, review: PlaysReview) -> dict[str, Any]:
-    """The plays snapshot that ``game_plays`` stores and later steps read."""
-    return {
-        "game_id": game_id,
-        "plays": [play.to_dict() for play in review.plays],
-        "rejections": [rejection.to_dict() for rejection in review.rejections],
-        "duplicates": list(review.duplicates),
-    }
-
-
-def review_from_dict(data: Mapping[str, Any]) -> PlaysReview:
-    return PlaysReview(
-        plays=[Play.from_dict(play) for play in data["plays"]],
-        rejections=[Rejection.from_dict(rejection) for rejection in data["rejections"]],
-        duplicates=list(data.get("duplicates", [])),
-    )

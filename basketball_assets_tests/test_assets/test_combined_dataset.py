@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from basketball_assets.assets.training_data import read_game_training_data
 from basketball_assets.core.dataset import SPLITS
 from basketball_assets.core.examples import example_file_uri
 from basketball_assets.core.split import split_of
+from basketball_assets.state.training_data import read_game_training_data
 from basketball_assets_tests.games import place_game
 from basketball_assets_tests.test_assets.pipeline import check_of, combined_examples, materialize_combined, materialize_game, metadata_of
 
@@ -23,7 +23,7 @@ def two_games(storage, plays_db, test_videos, instance, resources):
 
 
 def game_lines(storage, game_id, split):
-    return [line.rstrip("\n") for line in storage.iter_lines(read_game_training_data(storage, game_id)["files"][split])]
+    return [line.rstrip("\n") for line in storage.iter_lines(read_game_training_data(storage, game_id).files[split])]
 
 
 def test_combined_files_concatenate_the_games_in_game_id_order(two_games, storage, instance, resources):

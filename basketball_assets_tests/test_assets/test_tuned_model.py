@@ -34,14 +34,14 @@ from dagster._serdes import deserialize_value, serialize_value
 from dagster_gcp import GCSResource
 
 from basketball_assets import checks
-from basketball_assets.assets.dataset import combined_dataset, read_combined_dataset
+from basketball_assets.assets.dataset import combined_dataset
 from basketball_assets.assets.tuning import DATA_VERSION_TAG, tuned_model
 from basketball_assets.core import tuning
-from basketball_assets.core.layout import combined_manifest_key
 from basketball_assets.core.tuning import TuningSettings
 from basketball_assets.resources import ClipEncoder, LocalPlaysDatabase, LocalStorage
 from basketball_assets.resources.gcs_storage import GCSStorage
 from basketball_assets.resources.vertex import VertexTuning
+from basketball_assets.state.combined import combined_manifest_key, read_combined_dataset
 from basketball_assets_tests.games import place_game
 from basketball_assets_tests.services.gcs_emulator import TEST_PROJECT
 from basketball_assets_tests.services.vertex_standin import Script, VertexStandin, running_vertex_standin
@@ -163,7 +163,7 @@ def dataset_version(world: TuningWorld) -> str:
 
 
 def training_uri(world: TuningWorld) -> str:
-    return world.storage.uri(read_combined_dataset(world.storage)["files"]["training"])
+    return world.storage.uri(read_combined_dataset(world.storage).files["training"])
 
 
 # Success
@@ -368,7 +368,8 @@ def test_a_failed_limits_check_blocks_tuning_until_the_dataset_passes(world, sta
 
 
 def test_the_limits_check_reports_a_missing_clip(world, gcs_emulator):
-    lines = [json.loads(line) for line in world.storage.iter_lines(read_combined_dataset(world.storage)["files"]["training"])]
+    training = read_combined_dataset(world.storage).files["training"]
+    lines = [json.loads(line) for line in world.storage.iter_lines(training)]
     uri = lines[0]["contents"][0]["parts"][0]["fileData"]["fileUri"]
     key = uri.removeprefix(f"gs://{TRAINING_BUCKET}/")
     blob = gcs_emulator.client().bucket(TRAINING_BUCKET).blob(key)

@@ -3,7 +3,15 @@ plays (or one angle of a play) are rejected and why."""
 
 from __future__ import annotations
 
-from basketball_assets.core.clips import HalfVideo, PlannedClip, clips_of_no_play, halves_needed, plan_angle, plays_for_angle
+from basketball_assets.core.clips import (
+    HalfVideo,
+    PlannedClip,
+    clips_of_no_play,
+    halves_needed,
+    plan_angle,
+    plays_for_angle,
+    within_one_frame,
+)
 from basketball_assets.core.fingerprint import clip_fingerprint
 from basketball_assets.core.plays import Play, Rejection
 
@@ -226,3 +234,22 @@ def test_clip_files_that_no_current_clip_claims_are_named():
     current = ["games/g/clips/a_broadcast.mp4", "games/g/clips/b_tactical.mp4", "games/g/clips/new_broadcast.mp4"]
     assert clips_of_no_play(stored, current) == ["games/g/clips/gone_tactical.mp4"]
     assert clips_of_no_play([], current) == []
+
+
+# A cut clip's duration: the play's, give or take one frame
+
+
+def test_a_clip_within_one_frame_of_the_play_passes():
+    assert within_one_frame(2.04, 2.0, 0.04)
+    assert within_one_frame(1.96, 2.0, 0.04)
+    assert within_one_frame(2.0, 2.0, 0.0)
+
+
+def test_a_clip_more_than_one_frame_off_fails():
+    assert not within_one_frame(2.1, 2.0, 0.04)
+    assert not within_one_frame(1.5, 2.0, 0.04)
+
+
+def test_a_millisecond_of_slack_absorbs_rounding():
+    assert within_one_frame(2.0409, 2.0, 0.04)
+    assert not within_one_frame(2.0411, 2.0, 0.04)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from basketball_assets.core.clips import PlannedClip
-from basketball_assets.core.dataset import SPLITS, game_examples, unique_lines
+from basketball_assets.core.dataset import SPLITS, game_examples, line_digest, unique_lines
 from basketball_assets.core.examples import example_file_uri, example_line
 from basketball_assets.core.plays import Play
 from basketball_assets.core.split import split_of
@@ -105,6 +105,18 @@ def test_every_play_is_in_exactly_its_own_split(ids, fraction):
 
 
 # unique_lines: the combined files' dedupe
+
+
+def test_a_line_digest_is_16_bytes_and_tells_lines_apart():
+    assert len(line_digest("a")) == 16
+    assert line_digest("a") == line_digest("a") != line_digest("b")
+
+
+def test_unique_lines_remembers_the_digests_it_saw():
+    seen: set[bytes] = set()
+
+    assert list(unique_lines(["a\n", "b"], seen)) == ["a", "b"]
+    assert seen == {line_digest("a"), line_digest("b")}
 
 
 def test_unique_lines_keeps_the_first_of_each_line_in_order():

@@ -8,13 +8,11 @@ from basketball_assets.core.dataset_card import (
     CostAssumptions,
     DatasetCard,
     Distribution,
-    clip_of_uri,
     dataset_card_key,
-    example_parts,
     example_tokens,
     rejection_kind,
 )
-from basketball_assets.core.examples import PROMPT, example_line
+from basketball_assets.core.examples import PROMPT
 from basketball_assets.core.plays import Rejection
 from basketball_assets.core.timeline import SpanRejected, locate
 from basketball_assets.core.validation import row_problem
@@ -24,16 +22,6 @@ ASSUMED = CostAssumptions(epochs=5, price_per_million_tokens=10.0, tokens_per_cl
 
 def test_the_card_sits_next_to_the_combined_jsonl():
     assert dataset_card_key("20261126T140000Z") == "cumulative-execution-20261126T140000Z/dataset_card.md"
-
-
-def test_a_clip_uri_names_its_game_play_and_angle():
-    assert clip_of_uri("gs://bucket/games/g1/clips/p_1_tactical.mp4") == ("g1", "p_1", "tactical")
-    assert clip_of_uri("file:///data/uball-training-data/games/g1/clips/p1_broadcast.mp4") == ("g1", "p1", "broadcast")
-    assert clip_of_uri("gs://bucket/other/p1.mp4") is None
-
-
-def test_example_parts_are_the_clip_uri_and_the_description():
-    assert example_parts(example_line("gs://b/games/g/clips/p_broadcast.mp4", "A layup.")) == ("gs://b/games/g/clips/p_broadcast.mp4", "A layup.")
 
 
 def row(**changes):

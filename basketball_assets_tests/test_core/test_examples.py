@@ -15,8 +15,10 @@ from basketball_assets.core.examples import (
     CLIP_MIME_TYPE,
     PROMPT,
     build_example,
+    example_description,
     example_file_uri,
     example_line,
+    example_parts,
     example_problems,
 )
 
@@ -174,3 +176,14 @@ def test_two_model_answers_are_not_the_specs_shape():
 
 def test_example_file_uri_reads_the_clip_uri():
     assert example_file_uri(valid()) == URI
+
+
+def test_example_description_reads_the_models_answer():
+    assert example_description(valid()) == DESCRIPTION
+
+
+def test_example_parts_are_the_clip_uri_and_the_description():
+    assert example_parts(example_line("gs://b/games/g/clips/p_broadcast.mp4", "A layup.")) == (
+        "gs://b/games/g/clips/p_broadcast.mp4",
+        "A layup.",
+    )

@@ -8,15 +8,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from basketball_assets.core.layout import (
-    STATE_PREFIX,
     clip_key,
-    clips_manifest_key,
+    clip_of_uri,
     clips_prefix,
     combined_jsonl_key,
-    combined_manifest_key,
     game_jsonl_key,
-    plays_snapshot_key,
-    training_manifest_key,
     utc_timestamp,
     video_key,
 )
@@ -44,6 +40,27 @@ def test_a_clip_is_written_to_the_specs_key(angle):
     assert clip_key(GAME, PLAY, angle) == f"games/{GAME}/clips/{PLAY}_{angle}.mp4"
 
 
+def test_a_clip_uri_names_its_game_play_and_angle():
+    assert clip_of_uri("gs://bucket/games/g1/clips/p_1_tactical.mp4") == ("g1", "p_1", "tactical")
+    assert clip_of_uri("file:///data/uball-training-data/games/g1/clips/p1_broadcast.mp4") == ("g1", "p1", "broadcast")
+    assert clip_of_uri("gs://bucket/other/p1.mp4") is None
+
+
+@pytest.mark.parametrize("angle", ["broadcast", "tactical"])
+def test_reading_a_clip_key_gives_back_what_named_it(angle):
+    clip = clip_of_uri(clip_key(GAME, PLAY, angle))
+
+    assert clip == (GAME, PLAY, angle)
+    assert (clip.game_id, clip.play_id, clip.angle) == (GAME, PLAY, angle)
+    assert clip.key == clip_key(GAME, PLAY, angle)
+
+
+def test_a_clip_of_another_angle_or_folder_is_not_a_clip():
+    assert clip_of_uri(f"games/{GAME}/clips/{PLAY}_sideline.mp4") is None
+    assert clip_of_uri(f"games/{GAME}/{PLAY}_broadcast.mp4") is None
+    assert clip_of_uri(f"games/{GAME}/clips/{PLAY}_broadcast.mp4.tmp") is None
+
+
 def test_a_games_clips_share_one_prefix():
     assert clips_prefix(GAME) == f"games/{GAME}/clips/"
     assert clip_key(GAME, PLAY, "broadcast").startswith(clips_prefix(GAME))
@@ -57,25 +74,6 @@ def test_a_games_jsonl_is_written_to_the_specs_key(split):
 @pytest.mark.parametrize("split", ["training", "validation"])
 def test_a_combined_jsonl_is_written_to_the_specs_key(split):
     assert combined_jsonl_key(split, STAMP) == f"cumulative-execution-{STAMP}/combined_{split}.jsonl"
-
-
-def test_pipeline_state_is_kept_out_of_the_specs_output_folders():
-    state_keys = [
-        plays_snapshot_key(GAME),
-        clips_manifest_key(GAME),
-        training_manifest_key(GAME),
-        combined_manifest_key(),
-    ]
-
-    assert all(key.startswith(f"{STATE_PREFIX}/") for key in state_keys)
-    assert not any(key.startswith(("games/", "cumulative-execution-")) for key in state_keys)
-    assert len(set(state_keys)) == len(state_keys)
-
-
-def test_a_games_state_keys_name_the_game():
-    assert plays_snapshot_key(GAME) == f"pipeline-state/games/{GAME}/plays.json"
-    assert clips_manifest_key(GAME) == f"pipeline-state/games/{GAME}/clips.json"
-    assert training_manifest_key(GAME) == f"pipeline-state/games/{GAME}/training_data.json"
 
 
 # The spec's {timestamp}: UTC YYYYMMDDTHHMMSSZ

@@ -14,9 +14,7 @@ import pytest
 from basketball_assets.core.plays import WHOLE_PLAY, Play, Rejection
 from basketball_assets.core.validation import (
     latest_rows,
-    review_from_dict,
     review_plays,
-    review_to_dict,
     row_problem,
     to_play,
 )
@@ -178,16 +176,6 @@ def test_review_of_no_rows_is_empty():
     review = review_plays([])
 
     assert (review.plays, review.rejections, review.duplicates) == ([], [], [])
-
-
-def test_review_round_trips_through_its_snapshot():
-    review = review_plays([row("a", half=2), row("b", start_time=-1), row("a", description="Edited.")])
-
-    snapshot = review_to_dict(GAME, review)
-    restored = review_from_dict(snapshot)
-
-    assert snapshot["game_id"] == GAME
-    assert restored == review
 
 
 # Duplicate ids: one play, the row written last

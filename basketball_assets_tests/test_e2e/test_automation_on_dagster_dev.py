@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from dagster import AssetCheckEvaluation, AssetCheckKey, AssetCheckSeverity, AssetKey, DagsterEventType, DagsterInstance
 
-from basketball_assets.assets.clips import read_game_clips
-from basketball_assets.assets.dataset import read_combined_dataset
-from basketball_assets.assets.training_data import read_game_training_data
 from basketball_assets.core.dataset import SPLITS
 from basketball_assets.resources.plays import LocalPlaysDatabase
 from basketball_assets.resources.storage import LocalStorage
+from basketball_assets.state.clips import read_game_clips
+from basketball_assets.state.combined import read_combined_dataset
+from basketball_assets.state.training_data import read_game_training_data
 from basketball_assets_tests.games import new_game_id, place_game, play_row
 from basketball_assets_tests.test_e2e.dagster_dev import REPO, DagsterDev, wait_for
 
@@ -125,7 +125,13 @@ def test_new_plays_become_a_materialized_game_and_a_backfill_adds_two_more(dagst
 
     # The dataset refreshes at the next cron tick (every minute here) with game A alone:
     # too few examples to tune on, which the limits check reports as a warning, and no run fails.
-    wait_for("combined_dataset to include game A", lambda: (read_combined_dataset(storage) or {}).get("games") == [game_a], 240, 3, server.log)
+    wait_for(
+        "combined_dataset to include game A",
+        lambda: getattr(read_combined_dataset(storage), "games", None) == [game_a],
+        240,
+        3,
+        server.log,
+    )
     small = wait_for("the limits check on game A's dataset", lambda: latest_limits_check(server), 60, 2, server.log)
     assert not small.passed and small.severity == AssetCheckSeverity.WARN, small
     assert "at least 16 are needed" in (small.description or "")
@@ -151,7 +157,7 @@ def test_new_plays_become_a_materialized_game_and_a_backfill_adds_two_more(dagst
     games = sorted([game_a, *games_bc])
     wait_for(
         "combined_dataset to include the three games",
-        lambda: (read_combined_dataset(storage) or {}).get("games") == games,
+        lambda: getattr(read_combined_dataset(storage), "games", None) == games,
         150,
         3,
         server.log,
@@ -159,14 +165,15 @@ def test_new_plays_become_a_materialized_game_and_a_backfill_adds_two_more(dagst
 
     # Outputs in storage: two clips per game, its JSONL, and the combined files.
     for game_id in games:
-        clips, rejections = read_game_clips(storage, game_id)
+        clips_manifest = read_game_clips(storage, game_id)
+        clips, rejections = clips_manifest.clips, clips_manifest.rejections
         assert len(clips) == PLAYS_PER_GAME and rejections == []
         assert all(storage.exists(clip.key) and storage.size(clip.key) > 0 for clip in clips)
         manifest = read_game_training_data(storage, game_id)
-        assert sum(manifest["counts"].values()) == PLAYS_PER_GAME
+        assert sum(manifest.counts.values()) == PLAYS_PER_GAME
     combined = read_combined_dataset(storage)
-    assert sum(combined["counts"][split] for split in SPLITS) == 3 * PLAYS_PER_GAME
-    lines = [line for split in SPLITS for line in storage.iter_lines(combined["files"][split])]
+    assert sum(combined.counts[split] for split in SPLITS) == 3 * PLAYS_PER_GAME
+    lines = [line for split in SPLITS for line in storage.iter_lines(combined.files[split])]
     assert len(lines) == 3 * PLAYS_PER_GAME and all(game in "".join(lines) for game in games)
 
     runs = server.runs()

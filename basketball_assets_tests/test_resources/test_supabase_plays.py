@@ -16,12 +16,12 @@ from dagster import DagsterInstance, instance_for_test, materialize
 from supabase import create_client
 
 from basketball_assets.assets.plays import game_plays
-from basketball_assets.core.layout import plays_snapshot_key
 from basketball_assets.core.plays import WHOLE_PLAY
-from basketball_assets.core.validation import review_plays, review_to_dict
+from basketball_assets.core.validation import review_plays
 from basketball_assets.resources import LocalPlaysDatabase, LocalStorage, build_plays_source
 from basketball_assets.resources.plays import PlaysReadError, SupabasePlays
 from basketball_assets.settings import Settings
+from basketball_assets.state.plays import PlaysSnapshot, plays_snapshot_key
 from basketball_assets_tests.games import good_plays, play_row
 from basketball_assets_tests.services.postgrest import MAX_ROWS, anon_key
 from basketball_assets_tests.services.supabase import SupabaseServer
@@ -293,7 +293,7 @@ def test_game_plays_materializes_the_expected_snapshot_from_supabase(supabase_se
     result = materialize([game_plays], partition_key=game_id, instance=dagster_instance, resources={"plays_source": plays_source, "storage": local_storage})
 
     assert result.success
-    assert local_storage.read_json(plays_snapshot_key(game_id)) == review_to_dict(game_id, review_plays(rows))
+    assert local_storage.read_json(plays_snapshot_key(game_id)) == PlaysSnapshot(game_id, review_plays(rows)).to_dict()
     (event,) = result.get_asset_materialization_events()
     metadata = {key: value.value for key, value in event.materialization.metadata.items()}
     assert (metadata["plays"], metadata["rejected"], metadata["rows_read"]) == (6, 1, 7)

@@ -1,0 +1,58 @@
+"""``combined_dataset.json``: the latest combined JSONL files and the games they hold."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from basketball_assets.resources.storage import Storage
+from basketball_assets.state.files import state_key
+
+
+def combined_manifest_key() -> str:
+    """Where the combined dataset's manifest is kept."""
+    return state_key("combined_dataset.json")
+
+
+@dataclass(frozen=True)
+class CombinedManifest:
+    """The file's shape: the combined file per split, its examples, the games in it and those left out."""
+
+    files: dict[str, str]
+    games: list[str]
+    timestamp: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    missing_games: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object stored."""
+        return {
+            "timestamp": self.timestamp,
+            "files": dict(self.files),
+            "counts": dict(self.counts),
+            "games": list(self.games),
+            "missing_games": list(self.missing_games),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CombinedManifest:
+        """Read a stored manifest; only ``files`` and ``games`` are required (as its readers always assumed)."""
+        return cls(
+            files=dict(data["files"]),
+            games=list(data["games"]),
+            timestamp=data.get("timestamp", ""),
+            counts=dict(data.get("counts", {})),
+            missing_games=list(data.get("missing_games", [])),
+        )
+
+
+def write_combined_dataset(storage: Storage, manifest: CombinedManifest) -> None:
+    """Store the manifest, naming the latest combined files."""
+    storage.put_json(combined_manifest_key(), manifest.to_dict())
+
+
+def read_combined_dataset(storage: Storage) -> CombinedManifest | None:
+    """The latest combined files, or ``None`` before the first ``combined_dataset``."""
+    data = storage.read_json(combined_manifest_key())
+    return None if data is None else CombinedManifest.from_dict(data)
