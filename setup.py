@@ -31,6 +31,8 @@ setup(
         "dev": [
             *DEPLOY,
             "pytest>=8,<10",
+            # House rules: scripts/test.sh runs `ruff check` and `ruff format --check` (ruff.toml).
+            "ruff>=0.17,<0.18",
             "pytest-timeout>=2.3,<3",
             "hypothesis>=6.100,<7",
             "numpy>=1.26,<3",
