@@ -62,9 +62,7 @@ def _inputs_updated_since_request() -> AutomationCondition:
 def _first_tick_catch_up() -> AutomationCondition:
     """On the sensor's very first tick, the games that nothing else would run: reported by
     the plays sensor before automation was turned on, and never materialized."""
-    return (AutomationCondition.initial_evaluation() & AutomationCondition.missing()).with_label(
-        "first tick: missing"
-    )
+    return (AutomationCondition.initial_evaluation() & AutomationCondition.missing()).with_label("first tick: missing")
 
 
 def _game_step(*extra_triggers: AutomationCondition) -> AutomationCondition:
@@ -72,7 +70,9 @@ def _game_step(*extra_triggers: AutomationCondition) -> AutomationCondition:
         _inputs_updated_after_step() & (_inputs_updated_since_request() | ~AutomationCondition.execution_failed())
     ).with_label("inputs changed, not a failure already tried")
     for trigger in (
-        AutomationCondition.any_deps_match(AutomationCondition.will_be_requested()).with_label("input requested this tick"),
+        AutomationCondition.any_deps_match(AutomationCondition.will_be_requested()).with_label(
+            "input requested this tick"
+        ),
         _first_tick_catch_up(),
         *extra_triggers,
     ):

@@ -1,8 +1,7 @@
 """Asset checks on the combined dataset: what must hold before anyone tunes on it.
 
 The per-game checks run inside the game steps (``check_specs``), since they judge
-what that step just wrote.""" 
-
+what that step just wrote."""
 
 import json
 from collections import defaultdict
@@ -113,7 +112,9 @@ def within_tuning_limits(config: TuningLimitsConfig, storage: Storage) -> AssetC
             "validation_examples": report.examples.get("validation", 0),
             "clips_checked": report.clips_checked,
             "problems": len(report.problems),
-            "report": MetadataValue.md(markdown_table(["split", "line", "clip", "problem"], rows, limit=SHOWN_PROBLEMS)),
+            "report": MetadataValue.md(
+                markdown_table(["split", "line", "clip", "problem"], rows, limit=SHOWN_PROBLEMS)
+            ),
         },
     )
 

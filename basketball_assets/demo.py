@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +74,30 @@ def half_durations(angle: str, shape: DemoVideo) -> dict[int, float]:
 def render_half(path: Path, label: str, seconds: float, shape: DemoVideo, tone_hz: int) -> None:
     """A test-pattern video with its own timestamp burned in, and a tone, via ffmpeg."""
     picture = ffmpeg.input(f"testsrc2=size={shape.width}x{shape.height}:rate={shape.fps}", f="lavfi", t=seconds)
-    picture = picture.drawtext(text=f"{label} %{{pts:hms}}", escape_text=False, x=6, y=6, fontsize=max(12, shape.height // 12), fontcolor="white", box=1, boxcolor="black@0.6")
+    picture = picture.drawtext(
+        text=f"{label} %{{pts:hms}}",
+        escape_text=False,
+        x=6,
+        y=6,
+        fontsize=max(12, shape.height // 12),
+        fontcolor="white",
+        box=1,
+        boxcolor="black@0.6",
+    )
     tone = ffmpeg.input(f"sine=frequency={tone_hz}:sample_rate=22050", f="lavfi", t=seconds)
     (
-        ffmpeg.output(picture, tone, str(path), vcodec="libx264", preset="ultrafast", g=shape.fps * 2, pix_fmt="yuv420p", acodec="aac", audio_bitrate="64k", movflags="+faststart")
+        ffmpeg.output(
+            picture,
+            tone,
+            str(path),
+            vcodec="libx264",
+            preset="ultrafast",
+            g=shape.fps * 2,
+            pix_fmt="yuv420p",
+            acodec="aac",
+            audio_bitrate="64k",
+            movflags="+faststart",
+        )
         .global_args("-nostdin", "-v", "error")
         .run(cmd=ffmpeg_executable(), overwrite_output=True, capture_stdout=True, capture_stderr=True)
     )
@@ -86,7 +106,7 @@ def render_half(path: Path, label: str, seconds: float, shape: DemoVideo, tone_h
 def demo_plays(game_id: str, number: int, shape: DemoVideo) -> list[dict[str, Any]]:
     """About twenty good plays over both halves and angles, plus the spec's bad cases."""
     rng = random.Random(number)
-    created = datetime(2026, 11, 1, tzinfo=timezone.utc) + timedelta(days=number)
+    created = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(days=number)
     half1 = half_durations("tactical", shape)[1]  # the shorter boundary fits both angles
     total = half1 + half_durations("tactical", shape)[2]
     plays: list[dict[str, Any]] = []
@@ -117,12 +137,18 @@ def demo_plays(game_id: str, number: int, shape: DemoVideo) -> list[dict[str, An
     add(40.0, 35.0, "tactical", "Ends before it starts.")
     add(20.0, 26.0, "sideline", "An angle that does not exist.")
     add(30.0, 36.0, "broadcast", "   ")
-    duplicate = dict(plays[0], description="Edited later: " + plays[0]["description"], created_at=(created + timedelta(hours=5)).isoformat())
+    duplicate = dict(
+        plays[0],
+        description="Edited later: " + plays[0]["description"],
+        created_at=(created + timedelta(hours=5)).isoformat(),
+    )
     plays.append(duplicate)
     return plays
 
 
-def write_game_videos(storage: Storage, game_id: str, number: int, shape: DemoVideo, missing: Sequence[tuple[str, int]] = ()) -> int:
+def write_game_videos(
+    storage: Storage, game_id: str, number: int, shape: DemoVideo, missing: Sequence[tuple[str, int]] = ()
+) -> int:
     """Render and store the game's four videos (less ``missing``); skips ones already stored."""
     written = 0
     with storage.scratch_dir() as folder:
@@ -156,7 +182,9 @@ def prepare(storage: Storage, plays_db: LocalPlaysDatabase, games: int, shape: D
         started = time.monotonic()
         written = write_game_videos(storage, game_id, number, shape, missing)
         plays_db.upsert_rows(demo_plays(game_id, number, shape))
-        print(f"game {number} ({game_id}): {written} videos rendered in {time.monotonic() - started:.1f} s, plays loaded")
+        print(
+            f"game {number} ({game_id}): {written} videos rendered in {time.monotonic() - started:.1f} s, plays loaded"
+        )
         game_ids.append(game_id)
     return game_ids
 
@@ -197,7 +225,10 @@ def materialize_combined() -> bool:
     job = build_definitions(Settings.from_environ()).resolve_implicit_global_asset_job_def()
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
-            run_config=QUIET_LOGS, instance=instance, asset_selection=[AssetKey("combined_dataset")], raise_on_error=False
+            run_config=QUIET_LOGS,
+            instance=instance,
+            asset_selection=[AssetKey("combined_dataset")],
+            raise_on_error=False,
         )
         return result.success
 
@@ -228,13 +259,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     failed = []
     # Spawned, not forked: each game's process starts clean and reads the environment.
-    with ProcessPoolExecutor(max_workers=max(1, args.parallel), mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=max(1, args.parallel), mp_context=multiprocessing.get_context("spawn")
+    ) as pool:
         for game_id, success, summary in pool.map(materialize_game, game_ids):
             print(f"game {game_id}: {'materialized' if success else 'FAILED'}, {summary}")
             if not success:
                 failed.append(game_id)
     combined = materialize_combined()
-    print(f"combined_dataset: {'materialized' if combined else 'FAILED'}; pipeline took {time.monotonic() - started:.0f} s")
+    print(
+        f"combined_dataset: {'materialized' if combined else 'FAILED'}; pipeline took {time.monotonic() - started:.0f} s"
+    )
 
     print(f"\nOutputs: {storage.uri('')}")
     print("Open the UI:  bash scripts/ui.sh   (then http://127.0.0.1:3000)")

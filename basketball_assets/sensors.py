@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from dagster import (
@@ -36,6 +36,7 @@ from dagster import (
     SensorResult,
     sensor,
 )
+
 # Not exported by dagster: the tags its own runs use to record a data version.
 from dagster._core.definitions.data_version import DATA_VERSION_IS_USER_PROVIDED_TAG, DATA_VERSION_TAG
 
@@ -96,7 +97,9 @@ def change_description(new_rows: int, source: str) -> str:
     return f"plays deleted or edited in place, found by a full scan of {source}"
 
 
-def plays_events(game_id: str, version: str, plays: int, new_rows: int, source: str) -> list[AssetMaterialization | AssetObservation]:
+def plays_events(
+    game_id: str, version: str, plays: int, new_rows: int, source: str
+) -> list[AssetMaterialization | AssetObservation]:
     """The runless events that report one game's ``supabase_plays`` at ``version``.
 
     The materialization is what declarative automation reacts to (``newly_updated``);
@@ -121,7 +124,7 @@ def plays_events(game_id: str, version: str, plays: int, new_rows: int, source: 
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def build_plays_sensor(
@@ -155,7 +158,9 @@ def build_plays_sensor(
         full_scan = full_scan_due(cursor, now, full_scan_every)
         next_cursor = (replace(changes.cursor, last_full_scan=now) if full_scan else changes.cursor).to_json()
         if not changes.new_rows and not full_scan:
-            return SensorResult(cursor=next_cursor, skip_reason=f"no new or edited plays ({changes.rows_read} rows re-read)")
+            return SensorResult(
+                cursor=next_cursor, skip_reason=f"no new or edited plays ({changes.rows_read} rows re-read)"
+            )
 
         known = set(context.instance.get_dynamic_partitions(games_partitions.name))
         without_plays: list[str] = []
@@ -174,7 +179,9 @@ def build_plays_sensor(
         events = [
             event
             for game, version in changed.items()
-            for event in plays_events(game, version, versions[game][1], len(new_rows_by_game.get(game, [])), plays_source.describe())
+            for event in plays_events(
+                game, version, versions[game][1], len(new_rows_by_game.get(game, [])), plays_source.describe()
+            )
         ]
         scope = f"full scan of {len(versions)} games" if full_scan else f"{len(changes.games)} games"
         summary = (
@@ -196,10 +203,11 @@ def build_plays_sensor(
 def log_games_without_plays(context: SensorEvaluationContext, games: Sequence[str], source: str) -> None:
     """Partitions whose rows were all deleted: named in the log for a person to decide on."""
     if games:
-        shown = ", ".join(games[:SHOWN_IN_LOG]) + (f" and {len(games) - SHOWN_IN_LOG} more" if len(games) > SHOWN_IN_LOG else "")
+        shown = ", ".join(games[:SHOWN_IN_LOG]) + (
+            f" and {len(games) - SHOWN_IN_LOG} more" if len(games) > SHOWN_IN_LOG else ""
+        )
         context.log.warning(
             f"{len(games)} game partitions have no plays left in {source}: {shown}. Their last outputs "
             "stay in storage and in combined_dataset; to drop them, delete the partitions in the UI, "
             "then materialize combined_dataset."
         )
-

@@ -51,7 +51,16 @@ class TestGame:
         return next(row for row in self.plays if row["id"] == play_id(self.game_id, name))
 
 
-def play_row(game_id: str, name: str, start: float, end: float, angle: str, description: str | None = None, minute: int = 0, **extra: Any) -> dict[str, Any]:
+def play_row(
+    game_id: str,
+    name: str,
+    start: float,
+    end: float,
+    angle: str,
+    description: str | None = None,
+    minute: int = 0,
+    **extra: Any,
+) -> dict[str, Any]:
     return {
         "id": play_id(game_id, name),
         "game_id": game_id,

@@ -114,7 +114,7 @@ def test_the_game_assets_are_partitioned_by_game_and_the_dataset_assets_are_not(
 def test_the_game_assets_and_the_dataset_assets_have_their_groups(definitions):
     groups = {spec.key.to_user_string(): spec.group_name for spec in definitions.resolve_all_asset_specs()}
 
-    assert groups == {name: "games" for name in GAME_ASSETS} | {name: "dataset" for name in DATASET_ASSETS}
+    assert groups == dict.fromkeys(GAME_ASSETS, "games") | dict.fromkeys(DATASET_ASSETS, "dataset")
 
 
 def test_a_local_environment_keeps_data_and_plays_in_its_data_folder(tmp_path):

@@ -65,7 +65,7 @@ def test_defaults():
 
 
 def test_an_empty_variable_counts_as_unset():
-    assert Settings.from_environ({variable: "" for variable in variable_names()}) == Settings()
+    assert Settings.from_environ(dict.fromkeys(variable_names(), "")) == Settings()
 
 
 def test_the_process_environment_is_read_when_none_is_given(monkeypatch):

@@ -61,7 +61,14 @@ def render_benchmark_half(path: Path, label: str, seconds: float, tone_hz: int) 
     partial = path.with_suffix(".part.mp4")
     picture = ffmpeg.input(f"testsrc2=size={WIDTH}x{HEIGHT}:rate={FPS}", f="lavfi", t=seconds)
     picture = picture.drawtext(
-        text=f"{label} %{{pts:hms}} %{{n}}", escape_text=False, x=20, y=20, fontsize=48, fontcolor="white", box=1, boxcolor="black@0.6"
+        text=f"{label} %{{pts:hms}} %{{n}}",
+        escape_text=False,
+        x=20,
+        y=20,
+        fontsize=48,
+        fontcolor="white",
+        box=1,
+        boxcolor="black@0.6",
     )
     tone = ffmpeg.input(f"sine=frequency={tone_hz}:sample_rate=48000", f="lavfi", t=seconds)
     (

@@ -49,22 +49,31 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchmark_game import CACHE_DIR, FPS, GAME_ID, BenchmarkPlay, prepare_game  # noqa: E402
-from measure import packet_count, psnr  # noqa: E402
+from benchmark_game import CACHE_DIR, FPS, GAME_ID, BenchmarkPlay, prepare_game
+from measure import packet_count, psnr
 
-from basketball_assets.assets.clips import cut_clip  # noqa: E402
-from basketball_assets.core.clips import HalfVideo, PlannedClip  # noqa: E402
-from basketball_assets.core.layout import clip_key, video_key  # noqa: E402
-from basketball_assets.resources.storage import LocalStorage, SourceVideo  # noqa: E402
-from basketball_assets.resources.video import ClipEncoder, ffmpeg_executable, probe_video  # noqa: E402
+from basketball_assets.assets.clips import cut_clip
+from basketball_assets.core.clips import HalfVideo, PlannedClip
+from basketball_assets.core.layout import clip_key, video_key
+from basketball_assets.resources.storage import LocalStorage, SourceVideo
+from basketball_assets.resources.video import ClipEncoder, ffmpeg_executable, probe_video
 
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium")
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
     load = os.getloadavg()[0]
-    return f"{os.cpu_count()} cores, {model}, {platform.system()} {platform.release()}, load average {load:.2f} at start"
+    return (
+        f"{os.cpu_count()} cores, {model}, {platform.system()} {platform.release()}, load average {load:.2f} at start"
+    )
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -105,19 +114,43 @@ def encoding_args(encoder: ClipEncoder) -> list[str]:
 def run_ffmpeg(arguments: Sequence[str]) -> None:
     import subprocess
 
-    subprocess.run([ffmpeg_executable(), "-nostdin", "-v", "error", "-y", *arguments], check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        [ffmpeg_executable(), "-nostdin", "-v", "error", "-y", *arguments], check=True, stdin=subprocess.DEVNULL
+    )
 
 
 def naive(work, encoder: ClipEncoder, folder: Path) -> None:
     """Output seeking: ffmpeg decodes from the start of the half up to each clip."""
     for clip, source, _ in work:
-        run_ffmpeg(["-i", str(source.path), "-ss", f"{clip.video_start:.6f}", "-t", f"{clip.duration:.6f}", *encoding_args(encoder), str(folder / f"{clip.play_id}.mp4")])
+        run_ffmpeg(
+            [
+                "-i",
+                str(source.path),
+                "-ss",
+                f"{clip.video_start:.6f}",
+                "-t",
+                f"{clip.duration:.6f}",
+                *encoding_args(encoder),
+                str(folder / f"{clip.play_id}.mp4"),
+            ]
+        )
 
 
 def encode_limit(halves: dict, seconds: float, encoder: ClipEncoder, folder: Path) -> None:
     """One segment as long as the clips together, same settings, no seeking or cutting."""
     source = halves[("broadcast", 1)]
-    run_ffmpeg(["-stream_loop", "-1", "-i", str(source), "-t", f"{seconds:.6f}", *encoding_args(encoder), str(folder / "limit.mp4")])
+    run_ffmpeg(
+        [
+            "-stream_loop",
+            "-1",
+            "-i",
+            str(source),
+            "-t",
+            f"{seconds:.6f}",
+            *encoding_args(encoder),
+            str(folder / "limit.mp4"),
+        ]
+    )
 
 
 def planned_clips(halves: dict, plays: Sequence[BenchmarkPlay]) -> list[tuple[PlannedClip, SourceVideo, HalfVideo]]:
@@ -128,8 +161,22 @@ def planned_clips(halves: dict, plays: Sequence[BenchmarkPlay]) -> list[tuple[Pl
         key = video_key(GAME_ID, play.angle, play.half)
         path = halves[(play.angle, play.half)]
         identity = f"benchmark:{path.stat().st_size}"
-        clip = PlannedClip(play.play_id, play.angle, clip_key(GAME_ID, play.play_id, play.angle), play.half, key, play.start, play.end, "benchmark")
-        half = HalfVideo(key=key, duration=probes[(play.angle, play.half)].duration, identity=identity, has_audio=probes[(play.angle, play.half)].has_audio)
+        clip = PlannedClip(
+            play.play_id,
+            play.angle,
+            clip_key(GAME_ID, play.play_id, play.angle),
+            play.half,
+            key,
+            play.start,
+            play.end,
+            "benchmark",
+        )
+        half = HalfVideo(
+            key=key,
+            duration=probes[(play.angle, play.half)].duration,
+            identity=identity,
+            has_audio=probes[(play.angle, play.half)].has_audio,
+        )
         work.append((clip, SourceVideo(key=key, path=path, identity=identity), half))
     return work
 
@@ -198,7 +245,10 @@ def presets_table(work, presets: Sequence[str], folder: Path) -> list[tuple[str,
         measure.add(lambda: project(work, ClipEncoder(preset=preset), storage))
         size = sum(storage.size(clip.key) for clip, _, _ in work)
         rows.append((preset, measure, size))
-        print(f"  preset {preset:<10} {measure.wall:7.1f} s wall, {measure.cpu:7.1f} s CPU, {size / 1e6:7.1f} MB", flush=True)
+        print(
+            f"  preset {preset:<10} {measure.wall:7.1f} s wall, {measure.cpu:7.1f} s CPU, {size / 1e6:7.1f} MB",
+            flush=True,
+        )
     return rows
 
 
@@ -211,8 +261,12 @@ def fresh_storage(folder: Path) -> LocalStorage:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--half-minutes", type=float, default=5, help="length of each half video (default 5)")
-    parser.add_argument("--rounds", type=int, default=5, help="the clips are measured in this many interleaved rounds (default 5)")
-    parser.add_argument("--preset-clips", type=int, default=6, help="clips per preset in the preset table; 0 skips it (default 6)")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="the clips are measured in this many interleaved rounds (default 5)"
+    )
+    parser.add_argument(
+        "--preset-clips", type=int, default=6, help="clips per preset in the preset table; 0 skips it (default 6)"
+    )
     parser.add_argument("--presets", default=",".join(PRESETS), help="presets of the table, comma-separated")
     parser.add_argument("--no-smart", action="store_true", help="skip the smart-cut measurement")
     args = parser.parse_args(argv)
@@ -221,7 +275,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     halves, plays = prepare_game(args.half_minutes)
     encoder = ClipEncoder()
     clip_seconds = sum(play.duration for play in plays)
-    print(f"game: 4 halves of {args.half_minutes:g} min, 1280x720@{FPS}, keyframe every 2 s; {len(plays)} plays, {clip_seconds:.1f} clip-seconds")
+    print(
+        f"game: 4 halves of {args.half_minutes:g} min, 1280x720@{FPS}, keyframe every 2 s; {len(plays)} plays, {clip_seconds:.1f} clip-seconds"
+    )
     print(f"encoding: {encoder.encoding()}", flush=True)
 
     run_dir = CACHE_DIR / f"run-{args.half_minutes:g}min"
@@ -238,7 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ways = {
         "naive": lambda group: naive(group, encoder, run_dir / "naive"),
         "project": lambda group: project(group, encoder, reference),
-        "limit": lambda group: encode_limit(halves, sum(clip.duration for clip, _, _ in group), encoder, run_dir / "limit"),
+        "limit": lambda group: encode_limit(
+            halves, sum(clip.duration for clip, _, _ in group), encoder, run_dir / "limit"
+        ),
     }
     if not args.no_smart:
         ways["smart"] = lambda group: project(group, ClipEncoder(mode="smart"), smart)
@@ -271,7 +329,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("| way | wall s | CPU s | wall s per clip-second | CPU vs limit |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, measure in measures.items():
-        print(f"| {name} | {measure.wall:.1f} | {measure.cpu:.1f} | {measure.wall / clip_seconds:.3f} | {measure.cpu / measures['limit'].cpu:.2f} |")
+        print(
+            f"| {name} | {measure.wall:.1f} | {measure.cpu:.1f} | {measure.wall / clip_seconds:.3f} | {measure.cpu / measures['limit'].cpu:.2f} |"
+        )
 
     preset_rows = []
     if args.preset_clips > 0:
@@ -282,7 +342,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\n| preset | wall s | CPU s | MB | MB per clip-minute |")
         print("| --- | ---: | ---: | ---: | ---: |")
         for preset, measure, size in preset_rows:
-            print(f"| {preset} | {measure.wall:.1f} | {measure.cpu:.1f} | {size / 1e6:.1f} | {size / 1e6 / subset_seconds * 60:.1f} |")
+            print(
+                f"| {preset} | {measure.wall:.1f} | {measure.cpu:.1f} | {size / 1e6:.1f} | {size / 1e6 / subset_seconds * 60:.1f} |"
+            )
 
     naive_s, project_s, limit_s = (measures[n].wall for n in ("naive", "project", "limit"))
     (CACHE_DIR / f"results-{args.half_minutes:g}min.json").write_text(

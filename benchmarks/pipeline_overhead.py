@@ -105,15 +105,25 @@ def write_synthetic_games(count: int) -> list[str]:
             for angle in ("broadcast", "tactical"):
                 key = clip_key(game_id, play, angle)
                 clips.append(PlannedClip(play, angle, key, 1, f"Games/{game_id}/x.mp4", 10.0, 19.5, "synthetic"))
-                lines[split_of(play)].append(example_line(storage.uri(key), f"Synthetic play {play[:8]}: pick and roll, layup."))
+                lines[split_of(play)].append(
+                    example_line(storage.uri(key), f"Synthetic play {play[:8]}: pick and roll, layup.")
+                )
         files = {split: game_jsonl_key(game_id, split, "20261101T000000Z") for split in SPLITS}
         for split in SPLITS:
             storage.put_text(files[split], "".join(line + "\n" for line in lines[split]))
         storage.put_json(
             clips_manifest_key(game_id),
-            {"game_id": game_id, "clips": [c.to_dict() for c in clips], "rejections": [], "clip_bytes": {c.key: 2_000_000 for c in clips}},
+            {
+                "game_id": game_id,
+                "clips": [c.to_dict() for c in clips],
+                "rejections": [],
+                "clip_bytes": {c.key: 2_000_000 for c in clips},
+            },
         )
-        storage.put_json(training_manifest_key(game_id), {"game_id": game_id, "files": files, "counts": {s: len(lines[s]) for s in SPLITS}})
+        storage.put_json(
+            training_manifest_key(game_id),
+            {"game_id": game_id, "files": files, "counts": {s: len(lines[s]) for s in SPLITS}},
+        )
         game_ids.append(game_id)
     return game_ids
 
@@ -131,7 +141,9 @@ def combine_in_this_process(report: multiprocessing.Queue, run_step: bool, trace
     from basketball_assets.definitions import defs
 
     # The step alone, without its checks (they look for the clips, which are not there).
-    job = defs.resolve_implicit_global_asset_job_def().get_subset(asset_selection={AssetKey("combined_dataset")}, asset_check_selection=set())
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(
+        asset_selection={AssetKey("combined_dataset")}, asset_check_selection=set()
+    )
     with DagsterInstance.get() as instance:
         before = peak_rss_mb()
         if trace:
@@ -143,7 +155,15 @@ def combine_in_this_process(report: multiprocessing.Queue, run_step: bool, trace
             success = result.success
         seconds = time.perf_counter() - started
         heap_peak = tracemalloc.get_traced_memory()[1] / 1e6 if trace else 0.0
-        report.put({"seconds": seconds, "rss_before_mb": before, "rss_peak_mb": peak_rss_mb(), "heap_peak_mb": heap_peak, "success": success})
+        report.put(
+            {
+                "seconds": seconds,
+                "rss_before_mb": before,
+                "rss_peak_mb": peak_rss_mb(),
+                "heap_peak_mb": heap_peak,
+                "success": success,
+            }
+        )
 
 
 def combine_measurement(run_step: bool, trace: bool = False) -> dict:
@@ -160,9 +180,13 @@ def combine_measurement(run_step: bool, trace: bool = False) -> dict:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--games", type=int, default=3, help="demo games (default 3, the demo's default)")
-    parser.add_argument("--half-seconds", type=float, default=150, help="demo half length (default 150, the demo's default)")
+    parser.add_argument(
+        "--half-seconds", type=float, default=150, help="demo half length (default 150, the demo's default)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="times the skip path is measured (median reported)")
-    parser.add_argument("--combine-games", type=int, default=1000, help="synthetic games for the combine step (default 1000)")
+    parser.add_argument(
+        "--combine-games", type=int, default=1000, help="synthetic games for the combine step (default 1000)"
+    )
     parser.add_argument("--combine-only", action="store_true", help="measure the combine step alone")
     args = parser.parse_args(argv)
 
@@ -180,7 +204,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for attempt in range(args.repeats):
                 seconds, steps = game_again(demo.demo_game_id(1))
                 skips.append(seconds)
-                print(f"game skip path, run {attempt + 1}: {seconds:.2f} s; steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()), flush=True)
+                print(
+                    f"game skip path, run {attempt + 1}: {seconds:.2f} s; steps: "
+                    + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()),
+                    flush=True,
+                )
             game_skip_s = statistics.median(skips)
 
         use_fresh_environment(Path(folder) / "combine")

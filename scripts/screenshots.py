@@ -68,7 +68,15 @@ def quiet_instance(home: Path) -> None:
 
 
 def run_demo(env: dict[str, str], games: int, half_seconds: float, log: Path) -> None:
-    command = [sys.executable, "-m", "basketball_assets.demo", "--games", str(games), "--half-seconds", str(half_seconds)]
+    command = [
+        sys.executable,
+        "-m",
+        "basketball_assets.demo",
+        "--games",
+        str(games),
+        "--half-seconds",
+        str(half_seconds),
+    ]
     print(f"screenshots: generating the demo ({games} games, {half_seconds:g} s halves)", flush=True)
     with log.open("wb") as output:
         finished = subprocess.run(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
@@ -195,7 +203,11 @@ def snap(page, path: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="where the PNGs go")
-    parser.add_argument("--existing", action="store_true", help="use $DAGSTER_HOME and $BASKETBALL_DATA_DIR as they are (run scripts/demo.sh first)")
+    parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="use $DAGSTER_HOME and $BASKETBALL_DATA_DIR as they are (run scripts/demo.sh first)",
+    )
     parser.add_argument("--games", type=int, default=2)
     parser.add_argument("--half-seconds", type=float, default=40.0)
     args = parser.parse_args(argv)

@@ -1,6 +1,5 @@
 """``game_clips``: one mp4 per play per angle, cut from the game's half videos with ffmpeg."""
 
-
 import time
 from collections import Counter
 from dataclasses import dataclass, field

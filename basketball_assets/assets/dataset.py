@@ -1,6 +1,5 @@
 """``combined_dataset``: every game's JSONL, concatenated into one training and one validation file."""
 
-
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,17 +33,25 @@ from basketball_assets.state.training_data import read_game_training_data
 class DatasetCardConfig(Config):
     """The assumptions of the dataset card's tuning cost estimate: set them to today's figures."""
 
-    epochs: int = Field(default=DEFAULT_EPOCHS, ge=1, description="Epochs the estimate assumes (the tuning step's default).")
-    base_model: str = Field(default=DEFAULT_BASE_MODEL, description="The model whose price is given below (for the card's text).")
+    epochs: int = Field(
+        default=DEFAULT_EPOCHS, ge=1, description="Epochs the estimate assumes (the tuning step's default)."
+    )
+    base_model: str = Field(
+        default=DEFAULT_BASE_MODEL, description="The model whose price is given below (for the card's text)."
+    )
     price_per_million_training_tokens: float = Field(
         default=25.0,
         ge=0,
         description="Assumed price (USD) of one million training tokens for base_model; check Vertex AI's pricing page.",
     )
     tokens_per_clip_second: float = Field(
-        default=295.0, gt=0, description="Assumed tokens per second of clip (video frames plus audio) at the default media resolution."
+        default=295.0,
+        gt=0,
+        description="Assumed tokens per second of clip (video frames plus audio) at the default media resolution.",
     )
-    characters_per_token: float = Field(default=4.0, gt=0, description="Assumed characters per text token (prompt and description).")
+    characters_per_token: float = Field(
+        default=4.0, gt=0, description="Assumed characters per text token (prompt and description)."
+    )
 
     def assumptions(self) -> CostAssumptions:
         return CostAssumptions(
@@ -82,7 +89,9 @@ def combined_dataset(context: AssetExecutionContext, storage: Storage, config: D
     included = [game_id for game_id in games if manifests[game_id] is not None]
     missing = [game_id for game_id in games if manifests[game_id] is None]
     if missing:
-        context.log.warning(f"{len(missing)} games have no training data yet and are left out: {', '.join(missing[:20])}")
+        context.log.warning(
+            f"{len(missing)} games have no training data yet and are left out: {', '.join(missing[:20])}"
+        )
     if not included:
         raise Failure("no game has training data yet: materialize game_training_data first", allow_retries=False)
 
@@ -101,10 +110,14 @@ def combined_dataset(context: AssetExecutionContext, storage: Storage, config: D
             storage.put_file(files[split], path)
     for game_id in included:
         card.add_game_rejections(game_rejections(storage, game_id))
-    card_text = card.markdown(f"Dataset card: cumulative-execution-{timestamp}", SPLITS, {s: storage.uri(k) for s, k in files.items()})
+    card_text = card.markdown(
+        f"Dataset card: cumulative-execution-{timestamp}", SPLITS, {s: storage.uri(k) for s, k in files.items()}
+    )
     storage.put_text(dataset_card_key(timestamp), card_text)
     write_combined_dataset(storage, CombinedManifest(files, included, timestamp, counts, missing))
-    context.log.info(f"combined {len(included)} games: {counts['training']} training, {counts['validation']} validation examples")
+    context.log.info(
+        f"combined {len(included)} games: {counts['training']} training, {counts['validation']} validation examples"
+    )
     return MaterializeResult(
         metadata={
             "games": len(included),

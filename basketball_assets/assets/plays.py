@@ -1,6 +1,5 @@
 """``game_plays``: one game's rows of the ``plays`` table, validated and snapshotted."""
 
-
 from collections import Counter
 
 from dagster import AssetExecutionContext, AssetSpec, DataVersion, Failure, MaterializeResult, MetadataValue, asset
@@ -14,7 +13,6 @@ from basketball_assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.resources.plays import PlaysSource
 from basketball_assets.resources.storage import Storage
 from basketball_assets.state.plays import PlaysSnapshot, write_game_plays
-
 
 supabase_plays = AssetSpec(
     "supabase_plays",

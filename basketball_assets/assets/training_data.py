@@ -1,6 +1,5 @@
 """``game_training_data``: a game's training and validation JSONL, one example per clip."""
 
-
 import json
 
 from dagster import (
@@ -82,7 +81,9 @@ def game_training_data(
     clips = read_game_clips(storage, game_id).clips
     examples = game_examples(review.plays, clips, storage.uri, config.validation_fraction)
     if not any(examples.count(split) for split in SPLITS):
-        raise Failure(f"game {game_id} has no clips, so no examples: see game_clips' no_rejected_plays check", allow_retries=False)
+        raise Failure(
+            f"game {game_id} has no clips, so no examples: see game_clips' no_rejected_plays check", allow_retries=False
+        )
 
     timestamp = utc_timestamp()
     files = {split: game_jsonl_key(game_id, split, timestamp) for split in SPLITS}

@@ -6,11 +6,10 @@ hyper-parameters (it attaches to the one that exists), logs the job's progress, 
 cancels the job if its Dagster run is terminated.
 """
 
-
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from dagster import (
@@ -54,15 +53,26 @@ class TuningConfig(Config):
 
     base_model: str = Field(default=tuning.DEFAULT_BASE_MODEL, description="Gemini model to tune, e.g. gemini-2.5-pro.")
     epochs: int = Field(default=tuning.DEFAULT_EPOCHS, description="Passes over the training set (positive).")
-    learning_rate_multiplier: float = Field(default=tuning.DEFAULT_LEARNING_RATE_MULTIPLIER, description="Scales Vertex AI's default learning rate (positive).")
+    learning_rate_multiplier: float = Field(
+        default=tuning.DEFAULT_LEARNING_RATE_MULTIPLIER,
+        description="Scales Vertex AI's default learning rate (positive).",
+    )
     adapter_size: str = Field(
         default=tuning.DEFAULT_ADAPTER_SIZE,
         description="LoRA adapter size: ADAPTER_SIZE_ONE, _TWO, _FOUR, _EIGHT (Gemini 2.5 Pro), _SIXTEEN (Flash).",
     )
-    display_name: str = Field(default="", description="Tuned model's display name; empty means basketball-plays-{dataset version}.")
-    service_account: str | None = Field(default=None, description="Service account the job runs as; unset means Vertex AI's default.")
-    labels: dict[str, str] = Field(default_factory=dict, description="Extra labels on the job (lowercase keys and values).")
-    poll_initial_seconds: float = Field(default=30.0, description="First wait between status polls; grows by half each time.")
+    display_name: str = Field(
+        default="", description="Tuned model's display name; empty means basketball-plays-{dataset version}."
+    )
+    service_account: str | None = Field(
+        default=None, description="Service account the job runs as; unset means Vertex AI's default."
+    )
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="Extra labels on the job (lowercase keys and values)."
+    )
+    poll_initial_seconds: float = Field(
+        default=30.0, description="First wait between status polls; grows by half each time."
+    )
     poll_max_seconds: float = Field(default=600.0, description="Longest wait between status polls.")
 
     def settings(self) -> TuningSettings:
@@ -77,7 +87,9 @@ class TuningConfig(Config):
         )
 
     def schedule(self) -> PollSchedule:
-        return PollSchedule(initial_s=self.poll_initial_seconds, maximum_s=max(self.poll_max_seconds, self.poll_initial_seconds))
+        return PollSchedule(
+            initial_s=self.poll_initial_seconds, maximum_s=max(self.poll_max_seconds, self.poll_initial_seconds)
+        )
 
 
 @dataclass(frozen=True)
@@ -90,7 +102,9 @@ class DatasetToTune:
 
 
 @asset(deps=[COMBINED_DATASET], group_name=DATASET_GROUP, kinds={"vertexai", "gemini"})
-def tuned_model(context: AssetExecutionContext, config: TuningConfig, vertex: VertexTuning, storage: Storage) -> MaterializeResult:
+def tuned_model(
+    context: AssetExecutionContext, config: TuningConfig, vertex: VertexTuning, storage: Storage
+) -> MaterializeResult:
     """A Gemini model tuned on the latest combined dataset by a Vertex AI supervised tuning job.
 
     Materialized only on request: a tuning job costs money and hours. Before any call it
@@ -125,7 +139,9 @@ def tuned_model(context: AssetExecutionContext, config: TuningConfig, vertex: Ve
 # --- before any call: what is tuned, and may it be -------------------------------------
 
 
-def dataset_to_tune(instance: DagsterInstance, vertex: VertexTuning, storage: Storage, settings: TuningSettings) -> DatasetToTune:
+def dataset_to_tune(
+    instance: DagsterInstance, vertex: VertexTuning, storage: Storage, settings: TuningSettings
+) -> DatasetToTune:
     """The dataset to tune on, after every check that needs no call to Vertex AI."""
     missing = vertex.missing_settings()
     manifest = read_combined_dataset(storage)
@@ -135,7 +151,9 @@ def dataset_to_tune(instance: DagsterInstance, vertex: VertexTuning, storage: St
         # Say at once everything a local setup lacks, the gs:// rule included.
         local = tuning.dataset_uri_problems([storage.uri(manifest.files["training"])]) if manifest else []
         raise Failure(
-            "tuned_model cannot start a Vertex AI tuning job; it needs: " + "; ".join(missing) + "".join(f". Also, {p}" for p in local),
+            "tuned_model cannot start a Vertex AI tuning job; it needs: "
+            + "; ".join(missing)
+            + "".join(f". Also, {p}" for p in local),
             allow_retries=False,
         )
     uris = {split: storage.uri(manifest.files[split]) for split in SPLITS}
@@ -146,7 +164,9 @@ def dataset_to_tune(instance: DagsterInstance, vertex: VertexTuning, storage: St
     require_limits_check_passed(instance, storage_id)
     # An empty validation file is not sent: Vertex AI would reject it, and it is optional.
     has_validation = manifest.counts.get("validation", 1) > 0
-    return DatasetToTune(training_uri=uris["training"], validation_uri=uris["validation"] if has_validation else "", version=version)
+    return DatasetToTune(
+        training_uri=uris["training"], validation_uri=uris["validation"] if has_validation else "", version=version
+    )
 
 
 def latest_dataset_materialization(instance: DagsterInstance, training_uri: str) -> tuple[str, int]:
@@ -171,7 +191,10 @@ def latest_dataset_materialization(instance: DagsterInstance, training_uri: str)
         )
     version = materialization.tags.get(DATA_VERSION_TAG) if materialization.tags else None
     if not version:
-        raise Failure("the latest combined_dataset materialization has no data version: materialize combined_dataset again", allow_retries=False)
+        raise Failure(
+            "the latest combined_dataset materialization has no data version: materialize combined_dataset again",
+            allow_retries=False,
+        )
     return version, records[0].storage_id
 
 
@@ -225,7 +248,9 @@ def existing_or_new_job(
     return job, False
 
 
-def follow_job(context: AssetExecutionContext, vertex: VertexTuning, job: TuningJobStatus, schedule: PollSchedule) -> TuningJobStatus:
+def follow_job(
+    context: AssetExecutionContext, vertex: VertexTuning, job: TuningJobStatus, schedule: PollSchedule
+) -> TuningJobStatus:
     """Poll the job with backoff until it finishes, logging each change of state with the
     time elapsed since the job was created. A terminated run cancels the job."""
     log_state(context, job, changed=True)
@@ -236,7 +261,9 @@ def follow_job(context: AssetExecutionContext, vertex: VertexTuning, job: Tuning
         raise
 
 
-def poll_until_finished(context: AssetExecutionContext, vertex: VertexTuning, job: TuningJobStatus, delays: Iterator[float]) -> TuningJobStatus:
+def poll_until_finished(
+    context: AssetExecutionContext, vertex: VertexTuning, job: TuningJobStatus, delays: Iterator[float]
+) -> TuningJobStatus:
     errors, last_log = 0, time.monotonic()
     while not tuning.is_finished(job.state):
         time.sleep(next(delays))
@@ -273,11 +300,15 @@ def log_state(context: AssetExecutionContext, job: TuningJobStatus, changed: boo
 
 
 def cancel_on_termination(context: AssetExecutionContext, vertex: VertexTuning, name: str) -> None:
-    context.log.warning(f"run terminated while following tuning job {name}: cancelling the job so it stops costing money")
+    context.log.warning(
+        f"run terminated while following tuning job {name}: cancelling the job so it stops costing money"
+    )
     try:
         vertex.cancel_job(name)
     except Exception as error:  # the run is ending anyway: say what to do instead
-        context.log.error(f"could not cancel tuning job {name} ({error}): cancel it in the console, {tuning.console_url(name)}")
+        context.log.error(
+            f"could not cancel tuning job {name} ({error}): cancel it in the console, {tuning.console_url(name)}"
+        )
         return
     context.log.info(f"cancellation of tuning job {name} requested")
 
@@ -285,10 +316,12 @@ def cancel_on_termination(context: AssetExecutionContext, vertex: VertexTuning, 
 def seconds_since(iso_time: str) -> float:
     if not iso_time:
         return 0.0
-    return max(0.0, (datetime.now(timezone.utc) - datetime.fromisoformat(iso_time)).total_seconds())
+    return max(0.0, (datetime.now(UTC) - datetime.fromisoformat(iso_time)).total_seconds())
 
 
-def job_metadata(job: TuningJobStatus, settings: TuningSettings, dataset: DatasetToTune, labels: dict[str, str], attached: bool) -> dict[str, Any]:
+def job_metadata(
+    job: TuningJobStatus, settings: TuningSettings, dataset: DatasetToTune, labels: dict[str, str], attached: bool
+) -> dict[str, Any]:
     duration = None
     if job.create_time and job.end_time:
         duration = (datetime.fromisoformat(job.end_time) - datetime.fromisoformat(job.create_time)).total_seconds() / 60

@@ -15,7 +15,6 @@ from basketball_assets.core.layout import clip_key
 from basketball_assets.core.plays import Play, Rejection
 from basketball_assets.core.timeline import SpanRejected, half_of, locate
 
-
 #: Seconds of slack on top of one frame when a probed duration is compared with a play's.
 DURATION_SLACK_S = 1e-3
 

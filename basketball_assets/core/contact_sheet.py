@@ -217,7 +217,9 @@ def row_filter(row: SheetRow, row_index: int, frames: Mapping[str, Sequence[int]
     Input ``i`` of the ffmpeg command is the ``i``-th of ``row.clip_keys``;
     ``frames[angle]`` are the frame numbers to show from that angle's clip.
     """
-    parts = [f"{_blank(layout.label_width, layout.thumb_height, LABEL_BACKGROUND)},{_text(text_file_name(row_index, 'label'), layout)}[label]"]
+    parts = [
+        f"{_blank(layout.label_width, layout.thumb_height, LABEL_BACKGROUND)},{_text(text_file_name(row_index, 'label'), layout)}[label]"
+    ]
     labels = ["[label]"]
     inputs = 0
     for cell in row.cells:
@@ -236,7 +238,9 @@ def row_filter(row: SheetRow, row_index: int, frames: Mapping[str, Sequence[int]
             )
             inputs += 1
         else:
-            parts.append(f"{_blank(layout.strip_width, layout.thumb_height, BACKGROUND)},{_text(caption, layout, colour=NOTE_COLOUR)}{name}")
+            parts.append(
+                f"{_blank(layout.strip_width, layout.thumb_height, BACKGROUND)},{_text(caption, layout, colour=NOTE_COLOUR)}{name}"
+            )
         labels.append(name)
     stacked = "".join(labels)
     parts.append(
@@ -267,7 +271,9 @@ def header_filter(layout: SheetLayout) -> str:
     titles = []
     for index, name in enumerate(HEADER_TEXTS):
         x = 5 if index == 0 else layout.label_width + layout.gap + (index - 1) * (layout.gap + layout.strip_width) + 5
-        titles.append(f"drawtext=textfile={name}:expansion=none:fontsize={layout.font_size}:fontcolor={TEXT_COLOUR}:x={x}:y=({height}-th)/2")
+        titles.append(
+            f"drawtext=textfile={name}:expansion=none:fontsize={layout.font_size}:fontcolor={TEXT_COLOUR}:x={x}:y=({height}-th)/2"
+        )
     return f"{_blank(layout.width, height, BACKGROUND)},{','.join(titles)}[row]"
 
 
@@ -283,7 +289,9 @@ def fewer_rows(shown: int) -> int:
     return shown // 2
 
 
-def preview_markdown(image_data_uri: str | None, shown: int, total: int, page_uris: Sequence[str], problem: str = "") -> str:
+def preview_markdown(
+    image_data_uri: str | None, shown: int, total: int, page_uris: Sequence[str], problem: str = ""
+) -> str:
     """Markdown for the UI: the first rows inline (a ``data:`` image, since the UI does
     not load ``file://`` or private bucket images), and where the whole sheet is."""
     lines = []
@@ -293,7 +301,9 @@ def preview_markdown(image_data_uri: str | None, shown: int, total: int, page_ur
         lines.append(f"![contact sheet: first {shown} of {total} plays]({image_data_uri})")
         lines.append("")
         more = f"first {shown} of {total} plays shown" if shown < total else f"all {total} plays shown"
-        lines.append(f"Contact sheet, {more}; one row per play, each angle's frames run from the clip's first frame to its last.")
+        lines.append(
+            f"Contact sheet, {more}; one row per play, each angle's frames run from the clip's first frame to its last."
+        )
     else:
         lines.append("No plays, so no contact sheet.")
     if page_uris:

@@ -189,9 +189,7 @@ class DatasetCard:
         estimate = self.estimate()
         summary: dict[str, Any] = {f"{split}_examples": self.split_total(split) for split in splits}
         summary.update(
-            {
-                f"{split}_{angle}_examples": self.examples[(split, angle)] for split in splits for angle in CAMERA_ANGLES
-            }
+            {f"{split}_{angle}_examples": self.examples[(split, angle)] for split in splits for angle in CAMERA_ANGLES}
         )
         summary.update(
             {
@@ -238,7 +236,9 @@ class DatasetCard:
         lines += ["", markdown_table(["clip size", "clips"], self.clip_bytes.rows(size_text))]
         chars = self.description_chars
         lines += ["", "## Descriptions", ""]
-        lines.append(f"{chars.mean or 0:.0f} characters on average (shortest {chars.low or 0:.0f}, longest {chars.high or 0:.0f}).")
+        lines.append(
+            f"{chars.mean or 0:.0f} characters on average (shortest {chars.low or 0:.0f}, longest {chars.high or 0:.0f})."
+        )
         lines += ["", markdown_table(["description length", "examples"], chars.rows(lambda e: f"{e:g} chars"))]
         lines += ["", "## Rejected plays", ""]
         if self.rejected_clips:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from basketball_assets.core.plays import CAMERA_ANGLES
@@ -24,11 +24,11 @@ STATE_PREFIX = "pipeline-state"
 
 def utc_timestamp(now: datetime | None = None) -> str:
     """The spec's ``{timestamp}``: UTC ``YYYYMMDDTHHMMSSZ``; a naive ``now`` is taken as UTC."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     # astimezone() would read a naive time as the machine's local time.
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
-    return now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        now = now.replace(tzinfo=UTC)
+    return now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def video_key(game_id: str, angle: str, half: int) -> str:
@@ -74,4 +74,3 @@ def game_jsonl_key(game_id: str, split: str, timestamp: str) -> str:
 
 def combined_jsonl_key(split: str, timestamp: str) -> str:
     return f"cumulative-execution-{timestamp}/combined_{split}.jsonl"
-

@@ -22,7 +22,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from basketball_assets.core.fingerprint import stable_hash
@@ -84,7 +84,7 @@ def as_utc_iso(value: Any) -> Any:
     parsed = parse_timestamp(value)
     if parsed is None:
         return value if value != "" else None
-    return parsed.astimezone(timezone.utc).isoformat()
+    return parsed.astimezone(UTC).isoformat()
 
 
 # Times
@@ -102,7 +102,7 @@ def parse_timestamp(value: Any) -> datetime | None:
             parsed = datetime.fromisoformat(str(value).replace(" ", "T", 1))
         except ValueError:
             return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def require_timestamp(text: str, row: Mapping[str, Any] | None = None) -> datetime:
@@ -112,7 +112,7 @@ def require_timestamp(text: str, row: Mapping[str, Any] | None = None) -> dateti
     if moment is None:
         where = f"play {row.get('id')} of game {row.get('game_id')}: " if row else ""
         raise BadPlayRow(f"{where}timestamp {text!r} is not ISO 8601")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def written_at(row: Mapping[str, Any]) -> datetime:
@@ -133,7 +133,7 @@ def written_at_or_earliest(row: Mapping[str, Any]) -> datetime:
         parsed = parse_timestamp(row.get(column))
         if parsed is not None:
             return parsed
-    return datetime.min.replace(tzinfo=timezone.utc)
+    return datetime.min.replace(tzinfo=UTC)
 
 
 def in_written_order(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

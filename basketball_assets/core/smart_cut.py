@@ -77,9 +77,7 @@ def smart_cut_obstacles(facts: StreamFacts, max_height: int) -> list[str]:
     if facts.width % 2 or facts.height % 2:
         obstacles.append(f"odd size {facts.width}x{facts.height}")
     if not facts.frame_ticks or facts.frame_ticks.denominator != 1:
-        obstacles.append(
-            f"frame rate {facts.frame_rate} is not a whole number of ticks of time base {facts.time_base}"
-        )
+        obstacles.append(f"frame rate {facts.frame_rate} is not a whole number of ticks of time base {facts.time_base}")
     return obstacles + _parameter_set_obstacles(facts)
 
 
@@ -166,6 +164,4 @@ def merged_avc_config(source: AvcConfig, parts: Sequence[AvcConfig]) -> AvcConfi
         sps += part.sps
         pps += part.pps
         level, compatibility = max(level, part.level), compatibility & part.compatibility
-    return AvcConfig(
-        source.profile, compatibility, level, source.length_size, tuple(sps), tuple(pps), source.extension
-    )
+    return AvcConfig(source.profile, compatibility, level, source.length_size, tuple(sps), tuple(pps), source.extension)

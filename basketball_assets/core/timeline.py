@@ -55,17 +55,13 @@ def locate(
     if half is not None:
         length = durations[half]
         if end_time > length:
-            raise SpanRejected(
-                f"ends at {end_time:g} s, after the end of the half {half} video ({length:g} s)"
-            )
+            raise SpanRejected(f"ends at {end_time:g} s, after the end of the half {half} video ({length:g} s)")
         return ClipSpan(half, start_time, end_time)
 
     half1 = durations[1]
     if start_time < half1:
         if end_time > half1:
-            raise SpanRejected(
-                f"span {start_time:g}-{end_time:g} s crosses the end of half 1 at {half1:g} s"
-            )
+            raise SpanRejected(f"span {start_time:g}-{end_time:g} s crosses the end of half 1 at {half1:g} s")
         return ClipSpan(1, start_time, end_time)
 
     half2 = durations[2]

@@ -90,7 +90,9 @@ def settings_problems(settings: TuningSettings, dataset_uris: Iterable[str]) -> 
         problems.append(f"learning_rate_multiplier must be positive, not {settings.learning_rate_multiplier}")
     problems += adapter_size_problems(settings.base_model, settings.adapter_size)
     if len(settings.display_name) > MAX_DISPLAY_NAME:
-        problems.append(f"display_name has {len(settings.display_name)} characters; Vertex AI allows {MAX_DISPLAY_NAME}")
+        problems.append(
+            f"display_name has {len(settings.display_name)} characters; Vertex AI allows {MAX_DISPLAY_NAME}"
+        )
     problems += label_problems(settings.labels)
     problems += dataset_uri_problems(dataset_uris)
     return problems
@@ -112,7 +114,9 @@ def label_problems(labels: Mapping[str, str]) -> list[str]:
         if key in (DATASET_LABEL, TUNING_LABEL):
             problems.append(f"label {key!r} is set by the pipeline itself; choose another key")
         elif not LABEL_KEY.match(key):
-            problems.append(f"label key {key!r} must start with a lowercase letter and use only a-z, 0-9, _ and - (63 at most)")
+            problems.append(
+                f"label key {key!r} must start with a lowercase letter and use only a-z, 0-9, _ and - (63 at most)"
+            )
         if not LABEL_VALUE.match(value):
             problems.append(f"label {key!r} value {value!r} must use only a-z, 0-9, _ and - (63 at most)")
     if len(labels) + 2 > MAX_LABELS:
@@ -130,7 +134,9 @@ def dataset_uri_problems(uris: Iterable[str]) -> list[str]:
                 "(set BASKETBALL_GCP_PROJECT) and materialize combined_dataset again"
             )
         elif not uri.startswith("gs://"):
-            problems.append(f"the dataset {uri} is not a gs:// URI; Vertex AI reads tuning datasets from Cloud Storage only")
+            problems.append(
+                f"the dataset {uri} is not a gs:// URI; Vertex AI reads tuning datasets from Cloud Storage only"
+            )
     return problems
 
 
@@ -179,9 +185,13 @@ def default_display_name(dataset_version: str) -> str:
 
 SUCCEEDED = "JOB_STATE_SUCCEEDED"
 #: States after which a job will never succeed.
-FAILED_STATES = frozenset({"JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED", "JOB_STATE_PARTIALLY_SUCCEEDED"})
+FAILED_STATES = frozenset(
+    {"JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED", "JOB_STATE_PARTIALLY_SUCCEEDED"}
+)
 #: States of a job that is still working (or about to): attaching to it costs nothing more.
-ACTIVE_STATES = frozenset({"JOB_STATE_QUEUED", "JOB_STATE_PENDING", "JOB_STATE_RUNNING", "JOB_STATE_UPDATING", "JOB_STATE_PAUSED"})
+ACTIVE_STATES = frozenset(
+    {"JOB_STATE_QUEUED", "JOB_STATE_PENDING", "JOB_STATE_RUNNING", "JOB_STATE_UPDATING", "JOB_STATE_PAUSED"}
+)
 
 
 def is_finished(state: str) -> bool:
@@ -304,7 +314,11 @@ class LimitsReport:
         return f"{len(self.problems)} problems with the dataset ({counts} examples): " + "; ".join(lines) + more
 
     def to_dict(self) -> dict[str, Any]:
-        return {"examples": self.examples, "clips_checked": self.clips_checked, "problems": [asdict(p) for p in self.problems]}
+        return {
+            "examples": self.examples,
+            "clips_checked": self.clips_checked,
+            "problems": [asdict(p) for p in self.problems],
+        }
 
 
 def describe_problem(problem: LimitProblem) -> str:
@@ -364,24 +378,56 @@ def clip_problems(facts: ClipFacts, limits: TuningLimits) -> list[str]:
         return ["clip does not exist in storage; materialize game_clips for its game again"]
     problems = []
     if facts.size_bytes is not None and facts.size_bytes > limits.max_clip_bytes:
-        problems.append(f"clip is {facts.size_bytes / 1e6:.1f} MB; Vertex AI accepts at most {limits.max_clip_bytes / 1e6:.0f} MB")
+        problems.append(
+            f"clip is {facts.size_bytes / 1e6:.1f} MB; Vertex AI accepts at most {limits.max_clip_bytes / 1e6:.0f} MB"
+        )
     if facts.seconds is None:
         problems.append("clip duration unknown: it is not listed in its game's clips manifest")
     elif facts.seconds > limits.max_clip_seconds:
-        problems.append(f"clip is {facts.seconds:.1f} s long; Vertex AI accepts at most {limits.max_clip_seconds:.0f} s")
+        problems.append(
+            f"clip is {facts.seconds:.1f} s long; Vertex AI accepts at most {limits.max_clip_seconds:.0f} s"
+        )
     return problems
 
 
-def split_size_problems(examples: Mapping[str, int], limits: TuningLimits, file_sizes: Mapping[str, int]) -> list[LimitProblem]:
+def split_size_problems(
+    examples: Mapping[str, int], limits: TuningLimits, file_sizes: Mapping[str, int]
+) -> list[LimitProblem]:
     problems = []
     training, validation = examples.get("training", 0), examples.get("validation", 0)
     if training < limits.min_training_examples:
-        problems.append(LimitProblem("training", None, "", f"{training} examples; at least {limits.min_training_examples} are needed (min_training_examples)", too_small=True))
+        problems.append(
+            LimitProblem(
+                "training",
+                None,
+                "",
+                f"{training} examples; at least {limits.min_training_examples} are needed (min_training_examples)",
+                too_small=True,
+            )
+        )
     if training > limits.max_training_examples:
-        problems.append(LimitProblem("training", None, "", f"{training} examples; Vertex AI accepts at most {limits.max_training_examples}"))
+        problems.append(
+            LimitProblem(
+                "training", None, "", f"{training} examples; Vertex AI accepts at most {limits.max_training_examples}"
+            )
+        )
     if validation > limits.max_validation_examples:
-        problems.append(LimitProblem("validation", None, "", f"{validation} examples; Vertex AI accepts at most {limits.max_validation_examples}"))
+        problems.append(
+            LimitProblem(
+                "validation",
+                None,
+                "",
+                f"{validation} examples; Vertex AI accepts at most {limits.max_validation_examples}",
+            )
+        )
     size = file_sizes.get("training")
     if size is not None and size > limits.max_training_file_bytes:
-        problems.append(LimitProblem("training", None, "", f"JSONL is {size / 1e9:.2f} GB; Vertex AI accepts at most {limits.max_training_file_bytes / 1e9:.0f} GB"))
+        problems.append(
+            LimitProblem(
+                "training",
+                None,
+                "",
+                f"JSONL is {size / 1e9:.2f} GB; Vertex AI accepts at most {limits.max_training_file_bytes / 1e9:.0f} GB",
+            )
+        )
     return problems

@@ -30,7 +30,9 @@ def row_problem(row: Mapping[str, Any]) -> str | None:
     """The reason a row cannot become a play, or ``None`` when it can."""
     start, end = finite_seconds(row.get("start_time")), finite_seconds(row.get("end_time"))
     if start is None or end is None:
-        return f"start_time/end_time must be numbers of seconds (got {row.get('start_time')!r}, {row.get('end_time')!r})"
+        return (
+            f"start_time/end_time must be numbers of seconds (got {row.get('start_time')!r}, {row.get('end_time')!r})"
+        )
     if start < 0 or end < 0:
         return f"negative time (start {start:g} s, end {end:g} s)"
     if end <= start:
@@ -99,4 +101,3 @@ def review_plays(rows: Iterable[Mapping[str, Any]]) -> PlaysReview:
             review.rejections.append(Rejection(str(row.get("id")), WHOLE_PLAY, problem))
     review.plays.sort(key=lambda play: play.id)
     return review
-

@@ -40,7 +40,11 @@ def data_dir(settings: Settings) -> Path:
 def build_storage(settings: Settings) -> Storage:
     """GCS when ``$BASKETBALL_GCP_PROJECT`` is set, else folders under the data directory."""
     if settings.gcp_project:
-        fields = {"videos_bucket": "videos_bucket", "training_bucket": "training_bucket", "cache_limit_gb": "video_cache_gb"}
+        fields = {
+            "videos_bucket": "videos_bucket",
+            "training_bucket": "training_bucket",
+            "cache_limit_gb": "video_cache_gb",
+        }
         return _configured(
             GCSStorage,
             settings,
@@ -82,8 +86,8 @@ def build_resources(settings: Settings) -> dict[str, Any]:
 
 __all__ = [
     "ClipEncoder",
-    "LocalPlaysDatabase",
     "GCSStorage",
+    "LocalPlaysDatabase",
     "LocalStorage",
     "PlaysSource",
     "Storage",

@@ -92,7 +92,7 @@ class GCSStorage(Storage):
 
     # --- plumbing --------------------------------------------------------------------
     @property
-    def client(self) -> "gcs_storage.Client":
+    def client(self) -> gcs_storage.Client:
         # One client per resource instance: building it reads credentials, which is slow.
         if self._client is None:
             self._client = self.gcs.get_client()
@@ -103,10 +103,10 @@ class GCSStorage(Storage):
         backoff = GCS_DEFAULT_RETRY.with_delay(initial=self.retry_first_delay_s, maximum=60.0)
         return backoff.with_timeout(self.retry_timeout_s)
 
-    def _blob(self, bucket: str, key: str) -> "gcs_storage.Blob":
+    def _blob(self, bucket: str, key: str) -> gcs_storage.Blob:
         return self.client.bucket(bucket).blob(key)
 
-    def _get_blob(self, bucket: str, key: str) -> "gcs_storage.Blob | None":
+    def _get_blob(self, bucket: str, key: str) -> gcs_storage.Blob | None:
         """The object with its metadata (size, generation, md5, custom metadata), or ``None``."""
         with self._errors(bucket, key, "read"):
             return self.client.bucket(bucket).get_blob(key, retry=self.retry)
@@ -166,7 +166,7 @@ class GCSStorage(Storage):
         version = f"md5:{blob.md5_hash}" if blob.md5_hash else f"generation:{blob.generation}"
         return SourceVideo(key=key, path=path, identity=f"{self.video_uri(key)}#{version}")
 
-    def _download(self, blob: "gcs_storage.Blob", path: Path) -> None:
+    def _download(self, blob: gcs_storage.Blob, path: Path) -> None:
         """Download one generation to ``path`` via a temporary name, checksum-verified."""
         try:
             with atomic_write_path(path) as temporary, self._errors(blob.bucket.name, blob.name, "read"):

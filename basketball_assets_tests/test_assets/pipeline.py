@@ -22,13 +22,22 @@ GAME_ASSETS = [game_plays, game_clips, game_training_data]
 COMBINED_CHECKS = [checks.splits_are_disjoint, checks.no_duplicate_examples, checks.every_game_present]
 
 
-def materialize_game(instance: DagsterInstance, resources: dict, game_id: str, raise_on_error: bool = True) -> ExecuteInProcessResult:
+def materialize_game(
+    instance: DagsterInstance, resources: dict, game_id: str, raise_on_error: bool = True
+) -> ExecuteInProcessResult:
     instance.add_dynamic_partitions("games", [game_id])
-    return materialize(GAME_ASSETS, partition_key=game_id, instance=instance, resources=resources, raise_on_error=raise_on_error)
+    return materialize(
+        GAME_ASSETS, partition_key=game_id, instance=instance, resources=resources, raise_on_error=raise_on_error
+    )
 
 
 def materialize_combined(instance: DagsterInstance, resources: dict) -> ExecuteInProcessResult:
-    return materialize([*GAME_ASSETS, combined_dataset, *COMBINED_CHECKS], selection=["combined_dataset"], instance=instance, resources=resources)
+    return materialize(
+        [*GAME_ASSETS, combined_dataset, *COMBINED_CHECKS],
+        selection=["combined_dataset"],
+        instance=instance,
+        resources=resources,
+    )
 
 
 def metadata_of(result: ExecuteInProcessResult, asset: str) -> dict[str, Any]:

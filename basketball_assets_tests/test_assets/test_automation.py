@@ -5,7 +5,7 @@ the conditions request them, and the plays sensor reports the plays, so each tic
 exactly what the daemon would see.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from dagster import (
@@ -36,7 +36,7 @@ from basketball_assets_tests.games import new_game_id, place_game, play_row
 
 GAME_STEPS = ("game_plays", "game_clips", "game_training_data")
 #: Evaluation times a day ahead, one minute past the hour: the next */15 tick is 14 minutes away.
-START = (datetime.now(timezone.utc) + timedelta(days=1)).replace(minute=1, second=0, microsecond=0)
+START = (datetime.now(UTC) + timedelta(days=1)).replace(minute=1, second=0, microsecond=0)
 
 #: The default settings (the dataset refreshes on */15), but a plays poll every 5 s.
 SETTINGS = Settings(plays_sensor_interval_seconds=5)
@@ -47,7 +47,10 @@ ASSETS = build_assets(SETTINGS)
 
 def tiny_plays(game_id: str) -> list[dict]:
     """Two plays, one clip each: enough to exercise every step, cheap to cut."""
-    return [play_row(game_id, "a", 1.0, 2.0, "broadcast", minute=1), play_row(game_id, "b", 3.0, 4.0, "tactical", minute=2)]
+    return [
+        play_row(game_id, "a", 1.0, 2.0, "broadcast", minute=1),
+        play_row(game_id, "b", 3.0, 4.0, "tactical", minute=2),
+    ]
 
 
 class Daemon:
@@ -63,7 +66,11 @@ class Daemon:
 
     def poll_plays(self) -> list[str]:
         """One plays sensor tick, applied; returns the games it reported."""
-        context = build_sensor_context(instance=self.instance, cursor=self.sensor_cursor, resources={"plays_source": self.resources["plays_source"]})
+        context = build_sensor_context(
+            instance=self.instance,
+            cursor=self.sensor_cursor,
+            resources={"plays_source": self.resources["plays_source"]},
+        )
         result = plays_sensor(context)
         for request in result.dynamic_partitions_requests:
             self.instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
@@ -76,7 +83,9 @@ class Daemon:
         """One automation tick ``after`` the previous one; returns the requested partitions by asset."""
         self.now += after
         defs = Definitions(assets=assets or self.assets, resources=self.resources)
-        result = evaluate_automation_conditions(defs=defs, instance=self.instance, cursor=self.cursor, evaluation_time=self.now)
+        result = evaluate_automation_conditions(
+            defs=defs, instance=self.instance, cursor=self.cursor, evaluation_time=self.now
+        )
         self.cursor = result.cursor
         requested = {name: set(result.get_requested_partitions(AssetKey(name))) for name in AUTOMATED_ASSETS}
         return {name: partitions for name, partitions in requested.items() if partitions}
@@ -88,7 +97,12 @@ class Daemon:
         for game in games:
             selection = [name for name in GAME_STEPS if game in requested.get(name, set())]
             materialize(
-                assets, selection=selection, partition_key=game, instance=self.instance, resources=self.resources, raise_on_error=raise_on_error
+                assets,
+                selection=selection,
+                partition_key=game,
+                instance=self.instance,
+                resources=self.resources,
+                raise_on_error=raise_on_error,
             )
         if "combined_dataset" in requested:
             materialize(assets, selection=["combined_dataset"], instance=self.instance, resources=self.resources)
@@ -124,7 +138,11 @@ def test_new_games_run_once_and_an_edited_play_reruns_only_its_game(daemon, stor
     daemon.run({"combined_dataset": {None}})
     assert daemon.evaluate(after=timedelta(minutes=15)) == {}  # a cron tick alone refreshes nothing
 
-    edited = dict(tiny_plays(game_a)[0], description="Edited: a floater in the lane.", updated_at=(START + timedelta(hours=1)).isoformat())
+    edited = dict(
+        tiny_plays(game_a)[0],
+        description="Edited: a floater in the lane.",
+        updated_at=(START + timedelta(hours=1)).isoformat(),
+    )
     plays_db.upsert_rows([edited])
     assert daemon.poll_plays() == [game_a]
     requested = daemon.evaluate()
@@ -135,7 +153,9 @@ def test_new_games_run_once_and_an_edited_play_reruns_only_its_game(daemon, stor
 
 
 @pytest.mark.ffmpeg
-def test_a_code_change_of_the_jsonl_step_rewrites_examples_without_recutting_clips(daemon, instance, storage, plays_db, test_videos):
+def test_a_code_change_of_the_jsonl_step_rewrites_examples_without_recutting_clips(
+    daemon, instance, storage, plays_db, test_videos
+):
     game = placed(storage, plays_db, test_videos, "automation-code")
     daemon.poll_plays()
     daemon.run(daemon.evaluate())
@@ -158,7 +178,9 @@ def test_a_code_change_of_the_jsonl_step_rewrites_examples_without_recutting_cli
 
 
 @pytest.mark.ffmpeg
-def test_edited_plays_make_the_game_stale_in_the_ui_until_automation_runs_it(daemon, instance, storage, plays_db, test_videos):
+def test_edited_plays_make_the_game_stale_in_the_ui_until_automation_runs_it(
+    daemon, instance, storage, plays_db, test_videos
+):
     game = placed(storage, plays_db, test_videos, "automation-stale")
     daemon.poll_plays()
     daemon.run(daemon.evaluate())
@@ -169,12 +191,17 @@ def test_edited_plays_make_the_game_stale_in_the_ui_until_automation_runs_it(dae
     assert stale.get_status(game_plays.key, game) == StaleStatus.STALE
     daemon.run(daemon.evaluate())
     fresh = CachingStaleStatusResolver(instance, graph, LoadingContextForTest(instance))
-    causes = {name: [str(c.reason) + " " + str(c.dependency) for c in fresh.get_stale_causes(AssetKey(name), game)] for name in GAME_STEPS}
+    causes = {
+        name: [str(c.reason) + " " + str(c.dependency) for c in fresh.get_stale_causes(AssetKey(name), game)]
+        for name in GAME_STEPS
+    }
     assert {fresh.get_status(AssetKey(name), game) for name in GAME_STEPS} == {StaleStatus.FRESH}, causes
 
 
 @pytest.mark.ffmpeg
-def test_a_failed_game_blocks_no_other_game_and_is_not_retried_until_its_plays_change(daemon, storage, plays_db, test_videos):
+def test_a_failed_game_blocks_no_other_game_and_is_not_retried_until_its_plays_change(
+    daemon, storage, plays_db, test_videos
+):
     broken = new_game_id("automation-broken")
     # No videos: every clip is rejected, so game_training_data fails ("no examples").
     place_game(storage, plays_db, test_videos, "automation-broken", plays=tiny_plays(broken), missing=list(test_videos))
@@ -186,13 +213,17 @@ def test_a_failed_game_blocks_no_other_game_and_is_not_retried_until_its_plays_c
     assert daemon.evaluate() == {}  # the failed game is not retried in a loop
     assert daemon.evaluate() == {}
 
-    plays_db.upsert_rows([dict(tiny_plays(good)[0], description="Edited.", updated_at=(START + timedelta(hours=1)).isoformat())])
+    plays_db.upsert_rows(
+        [dict(tiny_plays(good)[0], description="Edited.", updated_at=(START + timedelta(hours=1)).isoformat())]
+    )
     daemon.poll_plays()
     requested = daemon.evaluate()
     assert requested == all_steps(good)  # the other game goes on
     daemon.run(requested)
 
-    plays_db.upsert_rows([dict(tiny_plays(broken)[0], description="Fixed.", updated_at=(START + timedelta(hours=2)).isoformat())])
+    plays_db.upsert_rows(
+        [dict(tiny_plays(broken)[0], description="Fixed.", updated_at=(START + timedelta(hours=2)).isoformat())]
+    )
     daemon.poll_plays()
     assert daemon.evaluate() == all_steps(broken)  # changed plays: the failed game runs again
 
@@ -210,7 +241,11 @@ def test_combined_dataset_refreshes_once_per_cron_tick_after_any_of_1000_games_c
             daemon.now += after
             defs = Definitions(assets=daemon.assets, resources=daemon.resources)
             result = evaluate_automation_conditions(
-                defs=defs, instance=instance, asset_selection=only_dataset, cursor=daemon.cursor, evaluation_time=daemon.now
+                defs=defs,
+                instance=instance,
+                asset_selection=only_dataset,
+                cursor=daemon.cursor,
+                evaluation_time=daemon.now,
             )
             daemon.cursor = result.cursor
             return result.get_requested_partitions(combined_dataset.key) == {None}

@@ -9,7 +9,13 @@ from basketball_assets.core.examples import example_file_uri
 from basketball_assets.core.split import split_of
 from basketball_assets.state.training_data import read_game_training_data
 from basketball_assets_tests.games import place_game
-from basketball_assets_tests.test_assets.pipeline import check_of, combined_examples, materialize_combined, materialize_game, metadata_of
+from basketball_assets_tests.test_assets.pipeline import (
+    check_of,
+    combined_examples,
+    materialize_combined,
+    materialize_game,
+    metadata_of,
+)
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -56,10 +62,14 @@ def test_a_game_without_training_data_is_left_out_and_reported(two_games, storag
     result = materialize_combined(instance, resources)
     assert metadata_of(result, "combined_dataset")["games"] == 2
     assert not check_of(result, "every_game_present").passed
-    assert check_of(result, "every_game_present").metadata["games_absent"].value == ["00000000-0000-0000-0000-00000000beef"]
+    assert check_of(result, "every_game_present").metadata["games_absent"].value == [
+        "00000000-0000-0000-0000-00000000beef"
+    ]
 
 
-def test_adding_a_game_keeps_earlier_examples_in_their_split(two_games, storage, plays_db, test_videos, instance, resources):
+def test_adding_a_game_keeps_earlier_examples_in_their_split(
+    two_games, storage, plays_db, test_videos, instance, resources
+):
     materialize_combined(instance, resources)
     before = combined_examples(storage)
     third = place_game(storage, plays_db, test_videos, "east")

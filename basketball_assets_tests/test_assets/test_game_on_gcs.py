@@ -86,7 +86,10 @@ def test_clips_are_in_the_training_bucket_with_their_fingerprints(game, gcs, mat
     assert rejections == [] and len(clips) == CLIPS
     assert sorted(stored) == sorted(clip_key(game.game_id, clip.play_id, clip.angle) for clip in clips)
     assert all(stored[clip.key]["fingerprint"] == clip.fingerprint for clip in clips)
-    assert metadata_of(materialized, "game_clips")["clips_folder"] == f"gs://{TRAINING_BUCKET}/{clips_prefix(game.game_id)}"
+    assert (
+        metadata_of(materialized, "game_clips")["clips_folder"]
+        == f"gs://{TRAINING_BUCKET}/{clips_prefix(game.game_id)}"
+    )
 
 
 def test_clips_read_back_from_the_bucket_last_as_long_as_their_plays(game, gcs, materialized):
@@ -125,9 +128,15 @@ def test_only_the_needed_videos_were_downloaded_into_the_cache(game, gcs, materi
     assert cached == ["BroadcastHalf1", "BroadcastHalf2", "TacticalHalf1", "TacticalHalf2"]
 
 
-def test_a_second_materialization_on_another_machine_cuts_nothing(game, gcs_emulator, module_plays_db, materialized, tmp_path):
+def test_a_second_materialization_on_another_machine_cuts_nothing(
+    game, gcs_emulator, module_plays_db, materialized, tmp_path
+):
     # A fresh instance and an empty video cache: the skip can only come from object metadata.
-    other_machine = {"storage": gcs_emulator.storage(tmp_path / "other-cache"), "plays_source": module_plays_db, "video": ClipEncoder()}
+    other_machine = {
+        "storage": gcs_emulator.storage(tmp_path / "other-cache"),
+        "plays_source": module_plays_db,
+        "video": ClipEncoder(),
+    }
     with instance_for_test() as instance:
         again = materialize_game(instance, other_machine, game.game_id)
 
@@ -135,7 +144,9 @@ def test_a_second_materialization_on_another_machine_cuts_nothing(game, gcs_emul
     assert (clips["cut"], clips["skipped_unchanged"], clips["clips"]) == (0, CLIPS, CLIPS)
 
 
-def test_a_missing_video_rejects_only_the_plays_that_need_it(gcs, module_plays_db, test_videos, module_instance, gcs_resources):
+def test_a_missing_video_rejects_only_the_plays_that_need_it(
+    gcs, module_plays_db, test_videos, module_instance, gcs_resources
+):
     game = place_game(gcs, module_plays_db, test_videos, unique_name("gcs-missing-half"), missing=[("tactical", 2)])
     missing_uri = f"gs://{VIDEOS_BUCKET}/{video_key(game.game_id, 'tactical', 2)}"
 
@@ -143,7 +154,9 @@ def test_a_missing_video_rejects_only_the_plays_that_need_it(gcs, module_plays_d
 
     clips, rejections = clips_of(gcs, game.game_id)
     # Play "e" (tactical) and the tactical clip of "f" (both) are in tactical half 2.
-    assert sorted((r.play_id, r.angle) for r in rejections) == sorted([(game.play("e")["id"], "tactical"), (game.play("f")["id"], "tactical")])
+    assert sorted((r.play_id, r.angle) for r in rejections) == sorted(
+        [(game.play("e")["id"], "tactical"), (game.play("f")["id"], "tactical")]
+    )
     assert all(missing_uri in r.reason and "does not exist" in r.reason for r in rejections)
     assert len(clips) == CLIPS - 2 and (game.play("f")["id"], "broadcast") in {(c.play_id, c.angle) for c in clips}
     assert not check_of(result, "no_rejected_plays").passed

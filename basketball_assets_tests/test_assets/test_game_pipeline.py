@@ -81,7 +81,8 @@ def test_clip_starts_on_the_exact_source_frame(game, storage, test_videos, mater
     # The clip starts on the first frame at or after the play's start.
     start_frame = math.ceil(play["start_time"] * 25 - 1e-9) / 25
     differences = {
-        offset: np.abs(first_frame(clip) - frame_at(source, start_frame + offset * FRAME)).mean() for offset in (-1, 0, 1)
+        offset: np.abs(first_frame(clip) - frame_at(source, start_frame + offset * FRAME)).mean()
+        for offset in (-1, 0, 1)
     }
     assert differences[0] < differences[-1] and differences[0] < differences[1], differences
 
@@ -138,7 +139,9 @@ def test_edited_play_recuts_only_its_own_clips(game, instance, resources, plays_
     assert (clips["cut"], clips["skipped_unchanged"]) == (2, 6)  # "c" is a both-angle play
     stored, _ = clips_of(resources["storage"], game.game_id)
     c = next(clip for clip in stored if clip.play_id == edited["id"])
-    assert abs(probe_video(Path(resources["storage"].uri(c.key).removeprefix("file://"))).duration - 1.6) <= FRAME + 1e-6
+    assert (
+        abs(probe_video(Path(resources["storage"].uri(c.key).removeprefix("file://"))).duration - 1.6) <= FRAME + 1e-6
+    )
 
 
 def test_clips_of_a_deleted_play_are_named_and_left_out_of_the_jsonl(game, instance, resources, plays_db, materialized):
@@ -210,9 +213,19 @@ def rejections(result):
         (dict(start_time=1.0, end_time=2.0, angle="broadcast", description="  "), "empty description"),
         (dict(start_time=3.0, end_time=5.0, angle="broadcast", half=2), None),
     ],
-    ids=["crosses-half", "past-end", "end-before-start", "negative", "unknown-angle", "empty-description", "half-relative-ok"],
+    ids=[
+        "crosses-half",
+        "past-end",
+        "end-before-start",
+        "negative",
+        "unknown-angle",
+        "empty-description",
+        "half-relative-ok",
+    ],
 )
-def test_a_bad_play_is_rejected_with_its_reason_and_the_rest_go_on(bad, reason, storage, plays_db, test_videos, instance, resources):
+def test_a_bad_play_is_rejected_with_its_reason_and_the_rest_go_on(
+    bad, reason, storage, plays_db, test_videos, instance, resources
+):
     game_id = new_game_id("bad-play")
     bad = dict(bad)
     row = play_row(game_id, "bad", bad.pop("start_time"), bad.pop("end_time"), bad.pop("angle"), **bad)
@@ -229,7 +242,9 @@ def test_a_bad_play_is_rejected_with_its_reason_and_the_rest_go_on(bad, reason, 
     assert not any(bad_id in example_file_uri(e) for lines in examples_of(storage, game_id).values() for e in lines)
 
 
-def test_a_span_crossing_one_angles_boundary_rejects_only_that_angle(storage, plays_db, test_videos, instance, resources):
+def test_a_span_crossing_one_angles_boundary_rejects_only_that_angle(
+    storage, plays_db, test_videos, instance, resources
+):
     # Tactical half 1 ends at 11 s, broadcast's at 12 s: 10.5-11.5 s fits broadcast only.
     game_id = new_game_id("one-angle")
     rows = [*good_plays(game_id), play_row(game_id, "edge", 10.5, 11.5, "both")]
@@ -266,13 +281,18 @@ def test_a_missing_video_rejects_only_the_plays_that_need_it(storage, plays_db, 
     game = place_game(storage, plays_db, test_videos, "missing", missing=[("tactical", 2)])
     result = materialize_game(instance, resources, game.game_id)
     clips, rejected = clips_of(storage, game.game_id)
-    assert {(r.play_id, r.angle) for r in rejected} == {(game.play("e")["id"], "tactical"), (game.play("f")["id"], "tactical")}
+    assert {(r.play_id, r.angle) for r in rejected} == {
+        (game.play("e")["id"], "tactical"),
+        (game.play("f")["id"], "tactical"),
+    }
     assert all("TacticalHalf2.mp4" in r.reason and "does not exist" in r.reason for r in rejected)
     assert len(clips) == 6 and not check_of(result, "no_rejected_plays").passed
     assert check_of(result, "examples_match_clips").passed
 
 
-def test_a_corrupt_video_rejects_its_plays_with_ffmpegs_reason(storage, plays_db, test_videos, instance, resources, tmp_path):
+def test_a_corrupt_video_rejects_its_plays_with_ffmpegs_reason(
+    storage, plays_db, test_videos, instance, resources, tmp_path
+):
     game = place_game(storage, plays_db, test_videos, "corrupt", missing=[("broadcast", 1)])
     garbage = tmp_path / "garbage.mp4"
     garbage.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64)
@@ -286,7 +306,9 @@ def test_a_corrupt_video_rejects_its_plays_with_ffmpegs_reason(storage, plays_db
     assert result.success
 
 
-def test_a_truncated_video_rejects_the_plays_past_the_cut(storage, plays_db, test_videos, instance, resources, tmp_path):
+def test_a_truncated_video_rejects_the_plays_past_the_cut(
+    storage, plays_db, test_videos, instance, resources, tmp_path
+):
     game = place_game(storage, plays_db, test_videos, "truncated", missing=[("tactical", 1)])
     source = test_videos[("tactical", 1)].read_bytes()
     truncated = tmp_path / "truncated.mp4"

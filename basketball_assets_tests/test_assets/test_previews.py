@@ -14,7 +14,14 @@ from basketball_assets.core.contact_sheet import SheetLayout, sheet_key
 from basketball_assets.core.dataset_card import dataset_card_key
 from basketball_assets.core.examples import PROMPT
 from basketball_assets_tests.games import good_plays, new_game_id, place_game, play_row
-from basketball_assets_tests.test_assets.pipeline import GAME_ASSETS, clips_of, combined_examples, materialize_combined, materialize_game, metadata_of
+from basketball_assets_tests.test_assets.pipeline import (
+    GAME_ASSETS,
+    clips_of,
+    combined_examples,
+    materialize_combined,
+    materialize_game,
+    metadata_of,
+)
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -52,7 +59,9 @@ def has_frames(pixels: np.ndarray) -> bool:
     return pixels.std() > 30
 
 
-def test_game_clips_stores_a_contact_sheet_with_one_row_per_play(storage, plays_db, test_videos, instance, resources, tmp_path):
+def test_game_clips_stores_a_contact_sheet_with_one_row_per_play(
+    storage, plays_db, test_videos, instance, resources, tmp_path
+):
     game = place_game(storage, plays_db, test_videos, "sheet")
     result = materialize_game(instance, resources, game.game_id)
 
@@ -63,7 +72,9 @@ def test_game_clips_stores_a_contact_sheet_with_one_row_per_play(storage, plays_
     assert inline_picture(markdown, tmp_path).shape[1] == LAYOUT.inline_width
 
 
-def test_each_row_shows_frames_where_the_play_has_a_clip_and_nothing_where_it_has_none(storage, plays_db, test_videos, instance, resources):
+def test_each_row_shows_frames_where_the_play_has_a_clip_and_nothing_where_it_has_none(
+    storage, plays_db, test_videos, instance, resources
+):
     game = place_game(storage, plays_db, test_videos, "cells")
     materialize_game(instance, resources, game.game_id)
 
@@ -74,12 +85,18 @@ def test_each_row_shows_frames_where_the_play_has_a_clip_and_nothing_where_it_ha
     assert seen == expected
 
 
-def test_first_frame_of_a_row_is_the_first_frame_of_its_clip(storage, plays_db, test_videos, instance, resources, tmp_path):
+def test_first_frame_of_a_row_is_the_first_frame_of_its_clip(
+    storage, plays_db, test_videos, instance, resources, tmp_path
+):
     game = place_game(storage, plays_db, test_videos, "first-frame")
     materialize_game(instance, resources, game.game_id)
     (clip,) = [c for c in clips_of(storage, game.game_id)[0] if c.play_id == game.play("a")["id"]]
     with storage.local_copy(clip.key) as path, av.open(str(path)) as container:
-        first = next(container.decode(video=0)).reformat(width=LAYOUT.thumb_width, height=LAYOUT.thumb_height).to_ndarray(format="rgb24")
+        first = (
+            next(container.decode(video=0))
+            .reformat(width=LAYOUT.thumb_width, height=LAYOUT.thumb_height)
+            .to_ndarray(format="rgb24")
+        )
 
     sheet = sheet_of(storage, game.game_id)
     top, left = LAYOUT.header_height, LAYOUT.label_width + LAYOUT.gap
@@ -88,7 +105,9 @@ def test_first_frame_of_a_row_is_the_first_frame_of_its_clip(storage, plays_db, 
     assert np.abs(thumb[:40] - first[:40].astype(float)).mean() < 20
 
 
-def test_a_big_game_shows_only_its_first_rows_inline_and_says_how_many(storage, plays_db, test_videos, instance, resources, tmp_path):
+def test_a_big_game_shows_only_its_first_rows_inline_and_says_how_many(
+    storage, plays_db, test_videos, instance, resources, tmp_path
+):
     name = "big"
     game_id = new_game_id(name)
     extra = [play_row(game_id, f"x{i}", 7.0 + i * 0.3, 8.0 + i * 0.3, "broadcast", minute=10 + i) for i in range(3)]
@@ -108,7 +127,9 @@ def test_a_big_game_shows_only_its_first_rows_inline_and_says_how_many(storage, 
     assert not has_frames(cell(sheet, 9, 1)) and not has_frames(cell(sheet, 9, 2))
 
 
-def test_the_sheet_is_rendered_again_only_when_what_it_shows_changes(storage, plays_db, test_videos, instance, resources):
+def test_the_sheet_is_rendered_again_only_when_what_it_shows_changes(
+    storage, plays_db, test_videos, instance, resources
+):
     game = place_game(storage, plays_db, test_videos, "again")
     materialize_game(instance, resources, game.game_id)
     path = storage.root / storage.training_bucket / sheet_key(game.game_id)
@@ -117,7 +138,9 @@ def test_the_sheet_is_rendered_again_only_when_what_it_shows_changes(storage, pl
     materialize_game(instance, resources, game.game_id)
     assert path.stat().st_mtime_ns == first
 
-    plays_db.upsert_rows([dict(game.play("c"), description="Edited: a give and go.", created_at="2026-11-02T10:00:00+00:00")])
+    plays_db.upsert_rows(
+        [dict(game.play("c"), description="Edited: a give and go.", created_at="2026-11-02T10:00:00+00:00")]
+    )
     materialize_game(instance, resources, game.game_id)
     assert path.stat().st_mtime_ns != first
 
@@ -167,16 +190,26 @@ def test_combined_dataset_writes_a_card_next_to_its_jsonl_with_what_it_holds(two
     assert metadata["training_broadcast_examples"] + metadata["training_tactical_examples"] == len(combined["training"])
     all_seconds = sum(c.duration for game in two_games for c in clips_of(storage, game.game_id)[0])
     assert metadata["clip_seconds_total"] == pytest.approx(all_seconds, abs=0.01)
-    assert metadata["clip_bytes_total"] == sum(storage.size(c.key) for game in two_games for c in clips_of(storage, game.game_id)[0])
+    assert metadata["clip_bytes_total"] == sum(
+        storage.size(c.key) for game in two_games for c in clips_of(storage, game.game_id)[0]
+    )
     # Rejected plays by reason: plays, and clips not cut (a "both" play misses two).
     assert "| span crosses the end of half 1 | 1 | 2 |" in card
     assert "| ends before it starts | 1 | 1 |" in card
     assert metadata["rejected_plays"] == 2
 
 
-def test_the_cost_estimate_is_training_tokens_times_epochs_times_the_configured_price(two_games, storage, instance, resources):
+def test_the_cost_estimate_is_training_tokens_times_epochs_times_the_configured_price(
+    two_games, storage, instance, resources
+):
     config = {"ops": {"combined_dataset": {"config": {"epochs": 3, "price_per_million_training_tokens": 2000.0}}}}
-    result = materialize([*GAME_ASSETS, combined_dataset], selection=["combined_dataset"], instance=instance, resources=resources, run_config=config)
+    result = materialize(
+        [*GAME_ASSETS, combined_dataset],
+        selection=["combined_dataset"],
+        instance=instance,
+        resources=resources,
+        run_config=config,
+    )
     metadata = metadata_of(result, "combined_dataset")
 
     tokens = expected_tokens(storage, two_games, combined_examples(storage)["training"])

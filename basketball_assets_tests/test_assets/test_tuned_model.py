@@ -78,8 +78,16 @@ def gcs_storage(cache_dir: Path) -> GCSStorage:
     )
 
 
-def materialize_combined(world: "TuningWorld", run_config: dict | None = None, raise_on_error: bool = True) -> ExecuteInProcessResult:
-    assets = [*GAME_ASSETS, combined_dataset, checks.within_tuning_limits, checks.splits_are_disjoint, checks.no_duplicate_examples]
+def materialize_combined(
+    world: "TuningWorld", run_config: dict | None = None, raise_on_error: bool = True
+) -> ExecuteInProcessResult:
+    assets = [
+        *GAME_ASSETS,
+        combined_dataset,
+        checks.within_tuning_limits,
+        checks.splits_are_disjoint,
+        checks.no_duplicate_examples,
+    ]
     return materialize(
         assets,
         selection=["combined_dataset"],
@@ -127,7 +135,9 @@ def standin() -> Iterator[VertexStandin]:
 
 
 def vertex_on(standin: VertexStandin, **fields: Any) -> VertexTuning:
-    return VertexTuning(**{"project": "basketball-test", "location": LOCATION, "api_endpoint": standin.endpoint, **fields})
+    return VertexTuning(
+        **{"project": "basketball-test", "location": LOCATION, "api_endpoint": standin.endpoint, **fields}
+    )
 
 
 def tune(world: TuningWorld, vertex: VertexTuning, storage: Any = None, **config: Any) -> ExecuteInProcessResult:
@@ -193,7 +203,12 @@ def test_a_succeeding_job_materializes_with_the_job_model_and_dataset_recorded(w
     assert metadata["endpoint"].startswith(f"projects/basketball-test/locations/{LOCATION}/endpoints/")
     assert metadata["training_dataset_uri"] == training_uri(world)
     assert metadata["combined_dataset_data_version"] == dataset_version(world)
-    assert metadata["hyperparameters"] == {"base_model": "gemini-2.5-pro", "epochs": 5, "learning_rate_multiplier": 1.0, "adapter_size": "ADAPTER_SIZE_ONE"}
+    assert metadata["hyperparameters"] == {
+        "base_model": "gemini-2.5-pro",
+        "epochs": 5,
+        "learning_rate_multiplier": 1.0,
+        "adapter_size": "ADAPTER_SIZE_ONE",
+    }
     assert metadata["console"] == tuning.console_url(job_name)
     assert metadata["attached_to_existing_job"] is False
     assert metadata["created_at"] and metadata["ended_at"]
@@ -206,7 +221,9 @@ def test_the_run_log_shows_each_state_change_with_the_elapsed_time(world, standi
     log = [line for line in run_log(world.instance, result.run_id) if line.startswith("tuning job ")]
     assert [line.split(" ")[5] for line in log] == ["PENDING", "RUNNING", "SUCCEEDED"]
     assert all("since it was created" in line for line in log)
-    assert any(line.startswith("Vertex AI counts 123,456 billable tokens") for line in run_log(world.instance, result.run_id))
+    assert any(
+        line.startswith("Vertex AI counts 123,456 billable tokens") for line in run_log(world.instance, result.run_id)
+    )
 
 
 def test_hyperparameters_from_config_reach_vertex_ai(world, standin):
@@ -223,7 +240,11 @@ def test_hyperparameters_from_config_reach_vertex_ai(world, standin):
     assert result.success, failure_message(result)
     body = standin.creates[0].body
     assert body["serviceAccount"] == "tuner@basketball-test.iam.gserviceaccount.com"
-    assert body["supervisedTuningSpec"]["hyperParameters"] == {"epochCount": "3", "learningRateMultiplier": 0.5, "adapterSize": 2}
+    assert body["supervisedTuningSpec"]["hyperParameters"] == {
+        "epochCount": "3",
+        "learningRateMultiplier": 0.5,
+        "adapterSize": 2,
+    }
     assert body["tunedModelDisplayName"] == "plays-v2"
     assert body["labels"]["team"] == "ml"
 
@@ -240,12 +261,17 @@ def test_brief_network_trouble_while_polling_is_waited_out(world, standin):
 
 @pytest.mark.parametrize("final", ["JOB_STATE_FAILED", "JOB_STATE_EXPIRED"])
 def test_a_job_that_ends_badly_fails_the_run_with_the_jobs_error(world, standin, final):
-    standin.next_script = Script(states=["JOB_STATE_PENDING", "JOB_STATE_RUNNING", final], error="Quota exceeded for tuning in us-central1.")
+    standin.next_script = Script(
+        states=["JOB_STATE_PENDING", "JOB_STATE_RUNNING", final], error="Quota exceeded for tuning in us-central1."
+    )
     result = tune(world, vertex_on(standin))
     assert not result.success
     message = failure_message(result)
     (job_name,) = standin.jobs
-    assert f"tuning job {job_name} ended {final.removeprefix('JOB_STATE_')}: Quota exceeded for tuning in us-central1." in message
+    assert (
+        f"tuning job {job_name} ended {final.removeprefix('JOB_STATE_')}: Quota exceeded for tuning in us-central1."
+        in message
+    )
     assert tuning.console_url(job_name) in message
 
 
@@ -266,7 +292,11 @@ def test_materializing_again_attaches_to_the_succeeded_job_instead_of_paying_twi
     assert second["tuned_model"] == first["tuned_model"]
     assert second["attached_to_existing_job"] is True
     (listing,) = [r for r in standin.requests if r.method == "GET" and r.path.endswith("/tuningJobs")][1:]
-    assert listing.query["filter"] == [tuning.list_filter({tuning.DATASET_LABEL: dataset_version(world), tuning.TUNING_LABEL: tuning.tuning_hash(TuningSettings())})]
+    assert listing.query["filter"] == [
+        tuning.list_filter(
+            {tuning.DATASET_LABEL: dataset_version(world), tuning.TUNING_LABEL: tuning.tuning_hash(TuningSettings())}
+        )
+    ]
 
 
 def test_a_server_that_rejects_label_filters_still_finds_the_job(world, standin):
@@ -281,7 +311,9 @@ def test_a_job_still_running_from_an_earlier_run_is_followed_not_duplicated(worl
     vertex = vertex_on(standin)
     settings = TuningSettings()
     # As if an earlier run's process died after creating its job.
-    earlier = vertex.create_job(settings, training_uri(world), None, tuning.job_labels(settings, dataset_version(world)), "earlier")
+    earlier = vertex.create_job(
+        settings, training_uri(world), None, tuning.job_labels(settings, dataset_version(world)), "earlier"
+    )
     metadata = tuned_metadata(tune(world, vertex))
     assert len(standin.creates) == 1
     assert metadata["job_name"] == earlier.name
@@ -310,7 +342,10 @@ def test_a_failed_job_is_never_reused(world, standin):
 @pytest.mark.parametrize(
     "config, expected",
     [
-        ({"adapter_size": "ADAPTER_SIZE_SIXTEEN"}, "adapter_size ADAPTER_SIZE_SIXTEEN is not supported for gemini-2.5-pro"),
+        (
+            {"adapter_size": "ADAPTER_SIZE_SIXTEEN"},
+            "adapter_size ADAPTER_SIZE_SIXTEEN is not supported for gemini-2.5-pro",
+        ),
         ({"epochs": 0}, "epochs must be a positive whole number, not 0"),
         ({"learning_rate_multiplier": -1.0}, "learning_rate_multiplier must be positive"),
         ({"labels": {"Team": "x"}}, "label key 'Team'"),
@@ -331,7 +366,10 @@ def test_without_vertex_settings_it_fails_at_once_naming_them(world, standin):
 
 def test_unconfigured_and_local_it_names_everything_missing_at_once(world, standin, tmp_path):
     local = LocalStorage(data_dir=str(tmp_path / "data"))
-    local.put_json(combined_manifest_key(), {"files": {"training": "c/combined_training.jsonl", "validation": "c/combined_validation.jsonl"}, "games": []})
+    local.put_json(
+        combined_manifest_key(),
+        {"files": {"training": "c/combined_training.jsonl", "validation": "c/combined_validation.jsonl"}, "games": []},
+    )
     message = failure_message(tune(world, VertexTuning(), storage=local))
     assert "needs: VERTEX_PROJECT" in message
     assert "Vertex AI can only tune on gs:// files" in message and "BASKETBALL_GCP_PROJECT" in message
@@ -339,7 +377,10 @@ def test_unconfigured_and_local_it_names_everything_missing_at_once(world, stand
 
 def test_a_local_default_dataset_cannot_be_tuned(world, standin, tmp_path):
     local = LocalStorage(data_dir=str(tmp_path / "data"))
-    local.put_json(combined_manifest_key(), {"files": {"training": "c/combined_training.jsonl", "validation": "c/combined_validation.jsonl"}, "games": []})
+    local.put_json(
+        combined_manifest_key(),
+        {"files": {"training": "c/combined_training.jsonl", "validation": "c/combined_validation.jsonl"}, "games": []},
+    )
     result = tune(world, vertex_on(standin), storage=local)
     message = failure_message(result)
     assert "local default storage: Vertex AI can only tune on gs:// files, so this dataset cannot be tuned" in message
@@ -395,13 +436,22 @@ def test_terminating_the_run_cancels_the_tuning_job(world, standin, tmp_path):
     environment = {
         **os.environ,
         TERMINATION_RUN_VARIABLE: json.dumps(
-            {"endpoint": standin.endpoint, "cache_dir": str(world.cache_dir), "plays_db": world.resources["plays_source"].path}
+            {
+                "endpoint": standin.endpoint,
+                "cache_dir": str(world.cache_dir),
+                "plays_db": world.resources["plays_source"].path,
+            }
         ),
     }
     output = tmp_path / "run.log"
     with output.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "basketball_assets_tests.test_assets.test_tuned_model", serialize_value(world.instance.get_ref())],
+            [
+                sys.executable,
+                "-m",
+                "basketball_assets_tests.test_assets.test_tuned_model",
+                serialize_value(world.instance.get_ref()),
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=environment,

@@ -1,6 +1,6 @@
 """The plays sensor's decisions: which rows are new, the next cursor, which games changed."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from basketball_assets.core.changes import (
     PlaysCursor,
@@ -12,7 +12,7 @@ from basketball_assets.core.changes import (
     rows_by_game,
 )
 
-T0 = datetime(2026, 11, 26, 12, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 OVERLAP = timedelta(minutes=5)
 
 
@@ -83,7 +83,7 @@ def test_the_seen_marks_keep_only_the_window():
 
 
 def test_poll_since_rounds_down_to_the_second_in_a_text_comparable_form():
-    cursor = PlaysCursor(high_water=datetime(2026, 11, 26, 12, 5, 7, 250000, tzinfo=timezone.utc))
+    cursor = PlaysCursor(high_water=datetime(2026, 11, 26, 12, 5, 7, 250000, tzinfo=UTC))
     since = poll_since(cursor, OVERLAP)
     assert since == "2026-11-26T12:00:07+00:00"
     # As text it sorts at or before every timestamp of that second, with or without fractions.
@@ -146,4 +146,7 @@ def test_the_poll_keeps_the_time_of_the_last_full_scan():
 
 
 def test_rows_by_game_groups():
-    assert {game: len(rows) for game, rows in rows_by_game([row("p1"), row("p2"), row("p3", game="b")]).items()} == {"game-a": 2, "b": 1}
+    assert {game: len(rows) for game, rows in rows_by_game([row("p1"), row("p2"), row("p3", game="b")]).items()} == {
+        "game-a": 2,
+        "b": 1,
+    }

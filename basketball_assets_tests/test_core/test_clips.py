@@ -90,7 +90,9 @@ def test_a_play_in_half_1_is_cut_from_half_1_at_its_own_times():
 
 
 def test_a_play_in_half_2_is_cut_from_half_2_at_start_minus_half_1s_duration():
-    (clip,), _ = plan_angle(GAME, "tactical", [play("a", 70.0, 74.5, "tactical")], halves("tactical", d1=60.0), ENCODING)
+    (clip,), _ = plan_angle(
+        GAME, "tactical", [play("a", 70.0, 74.5, "tactical")], halves("tactical", d1=60.0), ENCODING
+    )
 
     assert (clip.half, clip.video_key, clip.video_start, clip.video_end) == (
         2,
@@ -171,7 +173,9 @@ def test_a_play_ending_after_the_last_video_is_rejected():
 
 
 def test_a_play_with_half_ending_after_its_video_is_rejected():
-    _, (rejection,) = plan_angle(GAME, "broadcast", [play("a", 45.0, 55.0, half=2)], halves("broadcast", d2=50.0), ENCODING)
+    _, (rejection,) = plan_angle(
+        GAME, "broadcast", [play("a", 45.0, 55.0, half=2)], halves("broadcast", d2=50.0), ENCODING
+    )
 
     assert rejection.reason == "ends at 55 s, after the end of the half 2 video (50 s)"
 
@@ -230,7 +234,12 @@ def test_a_planned_clip_round_trips_through_its_manifest_entry():
 
 
 def test_clip_files_that_no_current_clip_claims_are_named():
-    stored = ["games/g/clips/a_broadcast.mp4", "games/g/clips/gone_tactical.mp4", "games/g/clips/b_tactical.mp4", "games/g/clips/notes.txt"]
+    stored = [
+        "games/g/clips/a_broadcast.mp4",
+        "games/g/clips/gone_tactical.mp4",
+        "games/g/clips/b_tactical.mp4",
+        "games/g/clips/notes.txt",
+    ]
     current = ["games/g/clips/a_broadcast.mp4", "games/g/clips/b_tactical.mp4", "games/g/clips/new_broadcast.mp4"]
     assert clips_of_no_play(stored, current) == ["games/g/clips/gone_tactical.mp4"]
     assert clips_of_no_play([], current) == []

@@ -24,11 +24,24 @@ from basketball_assets.core.plays import Rejection
 
 
 def clip(play_id: str, angle: str, half: int, start: float, end: float) -> PlannedClip:
-    return PlannedClip(play_id, angle, f"games/g/clips/{play_id}_{angle}.mp4", half, f"Games/g/{angle}{half}.mp4", start, end, f"fp-{play_id}-{angle}")
+    return PlannedClip(
+        play_id,
+        angle,
+        f"games/g/clips/{play_id}_{angle}.mp4",
+        half,
+        f"Games/g/{angle}{half}.mp4",
+        start,
+        end,
+        f"fp-{play_id}-{angle}",
+    )
 
 
 def test_rows_follow_the_game_and_plays_without_clips_come_last():
-    clips = [clip("p2", "broadcast", 2, 1.0, 3.0), clip("p1", "tactical", 1, 9.0, 12.0), clip("p3", "broadcast", 1, 2.0, 4.0)]
+    clips = [
+        clip("p2", "broadcast", 2, 1.0, 3.0),
+        clip("p1", "tactical", 1, 9.0, 12.0),
+        clip("p3", "broadcast", 1, 2.0, 4.0),
+    ]
     rows = sheet_rows(clips, [Rejection("p0", "all", "empty description: there is nothing for the model to learn")])
     assert [row.play_id for row in rows] == ["p3", "p1", "p2", "p0"]
 
@@ -59,7 +72,7 @@ def test_frames_run_from_the_first_to_the_last_frame_of_the_clip():
 def test_frame_numbers_are_distinct_in_order_and_inside_the_clip(duration, rate, count):
     frames = frame_numbers(duration, rate, count)
     assert frames == sorted(set(frames)) and 1 <= len(frames) <= count
-    assert 0 <= frames[0] and frames[-1] < max(1, round(duration * rate))
+    assert frames[0] >= 0 and frames[-1] < max(1, round(duration * rate))
 
 
 def test_pages_hold_at_most_the_rows_per_page_and_keys_name_them():

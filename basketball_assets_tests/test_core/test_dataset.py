@@ -58,7 +58,9 @@ def test_one_example_per_clip_in_the_plays_split():
 def test_an_example_is_the_clips_uri_and_the_plays_description():
     examples = game_examples([play("a", "broadcast", "A steal.")], [clip("a", "broadcast")], uri_of, 0.0)
 
-    assert examples.lines["training"] == [example_line(f"gs://uball-training-data/games/{GAME}/clips/a_broadcast.mp4", "A steal.")]
+    assert examples.lines["training"] == [
+        example_line(f"gs://uball-training-data/games/{GAME}/clips/a_broadcast.mp4", "A steal.")
+    ]
 
 
 def test_examples_are_in_play_id_then_broadcast_then_tactical_order():
@@ -68,7 +70,12 @@ def test_examples_are_in_play_id_then_broadcast_then_tactical_order():
     examples = game_examples(plays, clips, uri_of, 0.0)
 
     uris = [example_file_uri(json.loads(line)) for line in examples.lines["training"]]
-    assert [u.rsplit("/", 1)[1] for u in uris] == ["a_broadcast.mp4", "a_tactical.mp4", "b_broadcast.mp4", "b_tactical.mp4"]
+    assert [u.rsplit("/", 1)[1] for u in uris] == [
+        "a_broadcast.mp4",
+        "a_tactical.mp4",
+        "b_broadcast.mp4",
+        "b_tactical.mp4",
+    ]
 
 
 def test_a_clip_whose_play_is_gone_gets_no_example():
@@ -99,9 +106,7 @@ def test_every_play_is_in_exactly_its_own_split(ids, fraction):
     examples = game_examples([play(i) for i in ids], [clip(i, "broadcast") for i in ids], uri_of, fraction)
 
     assert examples.plays["training"].isdisjoint(examples.plays["validation"])
-    assert {i: split_of(i, fraction) for i in ids} == {
-        i: split for split in SPLITS for i in examples.plays[split]
-    }
+    assert {i: split_of(i, fraction) for i in ids} == {i: split for split in SPLITS for i in examples.plays[split]}
 
 
 # unique_lines: the combined files' dedupe
@@ -156,7 +161,11 @@ def test_unique_lines_remembers_fixed_size_digests_not_lines():
 
 @settings(deadline=None)
 # Lines come from UTF-8 files: any character but line breaks and lone surrogates.
-@given(lines=st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), max_size=8), max_size=40))
+@given(
+    lines=st.lists(
+        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), max_size=8), max_size=40
+    )
+)
 def test_unique_lines_is_an_order_keeping_dedupe_of_the_non_blank_lines(lines):
     expected = list(dict.fromkeys(line for line in lines if line.strip()))
 

@@ -17,7 +17,13 @@ from basketball_assets.core.plays import Rejection
 from basketball_assets.core.timeline import SpanRejected, locate
 from basketball_assets.core.validation import row_problem
 
-ASSUMED = CostAssumptions(epochs=5, price_per_million_tokens=10.0, tokens_per_clip_second=300.0, characters_per_token=4.0, base_model="gemini-2.5-pro")
+ASSUMED = CostAssumptions(
+    epochs=5,
+    price_per_million_tokens=10.0,
+    tokens_per_clip_second=300.0,
+    characters_per_token=4.0,
+    base_model="gemini-2.5-pro",
+)
 
 
 def test_the_card_sits_next_to_the_combined_jsonl():
@@ -25,7 +31,14 @@ def test_the_card_sits_next_to_the_combined_jsonl():
 
 
 def row(**changes):
-    return {"id": "p", "game_id": "g", "start_time": 1.0, "end_time": 2.0, "angle": "both", "description": "x"} | changes
+    return {
+        "id": "p",
+        "game_id": "g",
+        "start_time": 1.0,
+        "end_time": 2.0,
+        "angle": "both",
+        "description": "x",
+    } | changes
 
 
 @pytest.mark.parametrize(
@@ -50,7 +63,9 @@ def test_span_problems_group_by_what_went_wrong():
         locate(19.0, 25.0, None, {1: 11.0, 2: 10.0})
     assert rejection_kind(str(crossing.value)) == "span crosses the end of half 1"
     assert rejection_kind(str(past.value)) == "ends after the video"
-    assert rejection_kind("tactical half 2 video file:///x.mp4 cannot be read: missing") == "video missing or unreadable"
+    assert (
+        rejection_kind("tactical half 2 video file:///x.mp4 cannot be read: missing") == "video missing or unreadable"
+    )
     assert rejection_kind("something new: details") == "other: something new"
 
 
@@ -111,7 +126,13 @@ def test_the_markdown_card_has_every_section_and_the_figures():
     card = card_with_examples()
     card.add_game_rejections([Rejection("p9", "all", "negative time (start -1 s, end 2 s)")])
     text = card.markdown("Dataset card: run", ("training", "validation"), {"training": "gs://b/t.jsonl"})
-    for heading in ("## Examples per split and angle", "## Clips", "## Descriptions", "## Rejected plays", "## Tuning cost estimate"):
+    for heading in (
+        "## Examples per split and angle",
+        "## Clips",
+        "## Descriptions",
+        "## Rejected plays",
+        "## Tuning cost estimate",
+    ):
         assert heading in text
     assert "3 examples from 2 games: 2 training (1 plays), 1 validation (1 plays)." in text
     assert "| training | 1 | 1 | 2 |" in text

@@ -130,9 +130,18 @@ def broken(change) -> dict:
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        (lambda e: e["contents"][0]["parts"][0]["fileData"].update(fileUri=""), "fileData.fileUri must be a non-empty string"),
-        (lambda e: e["contents"][0]["parts"][0]["fileData"].update(fileUri=7), "fileData.fileUri must be a non-empty string"),
-        (lambda e: e["contents"][0]["parts"][0]["fileData"].update(mimeType="video/webm"), "fileData.mimeType must be video/mp4"),
+        (
+            lambda e: e["contents"][0]["parts"][0]["fileData"].update(fileUri=""),
+            "fileData.fileUri must be a non-empty string",
+        ),
+        (
+            lambda e: e["contents"][0]["parts"][0]["fileData"].update(fileUri=7),
+            "fileData.fileUri must be a non-empty string",
+        ),
+        (
+            lambda e: e["contents"][0]["parts"][0]["fileData"].update(mimeType="video/webm"),
+            "fileData.mimeType must be video/mp4",
+        ),
         (lambda e: e["contents"][0]["parts"][1].update(text=""), "the user's second part must be the prompt text"),
         (lambda e: e["contents"][1]["parts"][0].update(text="  "), "the model's answer must be a non-empty text"),
         (lambda e: e.update(extra=1), "unexpected top-level keys ['extra']"),

@@ -86,7 +86,9 @@ def test_float_noise_in_the_video_span_does_not_change_the_fingerprint():
 
 @settings(deadline=None)
 @given(
-    encoding=st.dictionaries(st.text(max_size=10), st.one_of(st.integers(), st.text(max_size=10), st.booleans()), max_size=8),
+    encoding=st.dictionaries(
+        st.text(max_size=10), st.one_of(st.integers(), st.text(max_size=10), st.booleans()), max_size=8
+    ),
 )
 def test_key_order_never_matters(encoding):
     reordered = dict(reversed(list(encoding.items())))

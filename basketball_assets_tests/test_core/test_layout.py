@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -80,7 +80,7 @@ def test_a_combined_jsonl_is_written_to_the_specs_key(split):
 
 
 def test_the_timestamp_is_utc_in_the_specs_format():
-    assert utc_timestamp(datetime(2024, 3, 1, 14, 30, 5, 999_999, tzinfo=timezone.utc)) == STAMP
+    assert utc_timestamp(datetime(2024, 3, 1, 14, 30, 5, 999_999, tzinfo=UTC)) == STAMP
 
 
 def test_a_time_in_another_zone_is_written_in_utc():
@@ -96,18 +96,18 @@ def test_a_time_across_midnight_in_utc_changes_the_date():
 
 
 def test_the_timestamp_defaults_to_now():
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+    before = datetime.now(UTC).replace(microsecond=0)
     stamp = utc_timestamp()
-    after = datetime.now(timezone.utc)
+    after = datetime.now(UTC)
 
     assert re.fullmatch(r"\d{8}T\d{6}Z", stamp)
-    moment = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    moment = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     assert before <= moment <= after
 
 
 def test_timestamps_sort_in_time_order_as_text():
-    earlier = utc_timestamp(datetime(2024, 9, 30, 23, 59, 59, tzinfo=timezone.utc))
-    later = utc_timestamp(datetime(2024, 10, 1, 0, 0, 0, tzinfo=timezone.utc))
+    earlier = utc_timestamp(datetime(2024, 9, 30, 23, 59, 59, tzinfo=UTC))
+    later = utc_timestamp(datetime(2024, 10, 1, 0, 0, 0, tzinfo=UTC))
 
     assert earlier < later
 

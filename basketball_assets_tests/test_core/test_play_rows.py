@@ -5,7 +5,7 @@ them), its times read leniently or strictly, and its hashes."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -107,13 +107,13 @@ def test_written_order_is_updated_at_else_created_at_then_id():
 def test_written_at_or_earliest_prefers_updated_at():
     moment = written_at_or_earliest({"created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-02-01T00:00:00Z"})
 
-    assert moment == datetime(2024, 2, 1, tzinfo=timezone.utc)
+    assert moment == datetime(2024, 2, 1, tzinfo=UTC)
 
 
 def test_written_at_or_earliest_falls_back_to_created_at_when_updated_at_is_empty():
     for updated in (None, ""):
         moment = written_at_or_earliest({"created_at": "2024-01-01T00:00:00Z", "updated_at": updated})
-        assert moment == datetime(2024, 1, 1, tzinfo=timezone.utc)
+        assert moment == datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def test_a_row_without_any_time_counts_as_written_first():
@@ -123,10 +123,10 @@ def test_a_row_without_any_time_counts_as_written_first():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("2024-03-01T10:00:00+00:00", datetime(2024, 3, 1, 10, tzinfo=timezone.utc)),
-        ("2024-03-01T10:00:00Z", datetime(2024, 3, 1, 10, tzinfo=timezone.utc)),
-        ("2024-03-01 10:00:00", datetime(2024, 3, 1, 10, tzinfo=timezone.utc)),
-        ("2024-03-01 10:00:00.12345+00", datetime(2024, 3, 1, 10, 0, 0, 123450, tzinfo=timezone.utc)),
+        ("2024-03-01T10:00:00+00:00", datetime(2024, 3, 1, 10, tzinfo=UTC)),
+        ("2024-03-01T10:00:00Z", datetime(2024, 3, 1, 10, tzinfo=UTC)),
+        ("2024-03-01 10:00:00", datetime(2024, 3, 1, 10, tzinfo=UTC)),
+        ("2024-03-01 10:00:00.12345+00", datetime(2024, 3, 1, 10, 0, 0, 123450, tzinfo=UTC)),
         ("2024-03-01T12:00:00+02:00", datetime(2024, 3, 1, 12, tzinfo=timezone(timedelta(hours=2)))),
     ],
     ids=["iso", "zulu", "sqlite-naive", "postgres-short", "offset"],
@@ -136,20 +136,21 @@ def test_parse_timestamp_reads_supabase_and_sqlite_forms(text, expected):
 
 
 def test_parse_timestamp_takes_a_naive_datetime_as_utc():
-    assert parse_timestamp(datetime(2024, 3, 1, 10)) == datetime(2024, 3, 1, 10, tzinfo=timezone.utc)
+    assert parse_timestamp(datetime(2024, 3, 1, 10)) == datetime(2024, 3, 1, 10, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("value", [None, "", "yesterday"])
 def test_parse_timestamp_of_nothing_or_nonsense_is_none(value):
     assert parse_timestamp(value) is None
 
+
 # Reading times, strictly: the plays sensor reports a row it cannot place in time
 
 
 def test_require_timestamp_gives_utc_and_takes_a_naive_time_as_utc():
-    assert require_timestamp("2024-03-01T12:00:00+02:00") == datetime(2024, 3, 1, 10, tzinfo=timezone.utc)
-    assert require_timestamp("2024-03-01T12:00:00+02:00").tzinfo is timezone.utc
-    assert require_timestamp(" 2024-03-01 10:00:00 ") == datetime(2024, 3, 1, 10, tzinfo=timezone.utc)
+    assert require_timestamp("2024-03-01T12:00:00+02:00") == datetime(2024, 3, 1, 10, tzinfo=UTC)
+    assert require_timestamp("2024-03-01T12:00:00+02:00").tzinfo is UTC
+    assert require_timestamp(" 2024-03-01 10:00:00 ") == datetime(2024, 3, 1, 10, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("text", ["", "yesterday"])
@@ -162,9 +163,9 @@ def test_require_timestamp_raises_naming_the_row(text):
 
 def test_written_at_prefers_updated_at_and_gives_utc():
     row = {"created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-02-01T02:00:00+02:00"}
-    assert written_at(row) == datetime(2024, 2, 1, tzinfo=timezone.utc)
+    assert written_at(row) == datetime(2024, 2, 1, tzinfo=UTC)
     naive_created = {"created_at": "2024-01-01 00:00:00", "updated_at": ""}
-    assert written_at(naive_created) == datetime(2024, 1, 1, tzinfo=timezone.utc)
+    assert written_at(naive_created) == datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def test_written_at_raises_where_written_at_or_earliest_falls_back():
@@ -173,7 +174,7 @@ def test_written_at_raises_where_written_at_or_earliest_falls_back():
     unreadable_update = {"id": "p1", "game_id": "g1", "created_at": "2024-01-01T00:00:00Z", "updated_at": "later"}
     with pytest.raises(BadPlayRow, match="timestamp 'later' is not ISO 8601"):
         written_at(unreadable_update)
-    assert written_at_or_earliest(unreadable_update) == datetime(2024, 1, 1, tzinfo=timezone.utc)
+    assert written_at_or_earliest(unreadable_update) == datetime(2024, 1, 1, tzinfo=UTC)
 
 
 # Hashes
@@ -195,16 +196,50 @@ def test_data_version_changes_with_any_play_value():
 # reported before, so a hash that changed would make every game stale.
 
 PINNED_ROWS = [
-    {"id": "p1", "game_id": "game-a", "start_time": 1, "end_time": "4.5", "angle": "broadcast",
-     "description": "Corner three.", "created_at": "2026-11-26T12:00:00+00:00", "half": None, "updated_at": None},
-    {"id": "p2", "game_id": "game-a", "start_time": 10.25, "end_time": 14.0, "angle": "both",
-     "description": "Fast break.", "created_at": "2026-11-26 13:00:00", "half": 2,
-     "updated_at": "2026-11-27T09:30:00.5+02:00"},
-    {"id": "p3", "game_id": "game-a", "start_time": "NaN", "end_time": None, "angle": "tactical",
-     "description": "", "created_at": "yesterday", "half": 1.5, "updated_at": ""},
-    {"id": "p4", "game_id": "game-a", "start_time": True, "end_time": "ten", "angle": "both",
-     "description": "Zone press.", "created_at": datetime(2026, 11, 26, 14, tzinfo=timezone.utc), "half": "1",
-     "extra": "ignored"},
+    {
+        "id": "p1",
+        "game_id": "game-a",
+        "start_time": 1,
+        "end_time": "4.5",
+        "angle": "broadcast",
+        "description": "Corner three.",
+        "created_at": "2026-11-26T12:00:00+00:00",
+        "half": None,
+        "updated_at": None,
+    },
+    {
+        "id": "p2",
+        "game_id": "game-a",
+        "start_time": 10.25,
+        "end_time": 14.0,
+        "angle": "both",
+        "description": "Fast break.",
+        "created_at": "2026-11-26 13:00:00",
+        "half": 2,
+        "updated_at": "2026-11-27T09:30:00.5+02:00",
+    },
+    {
+        "id": "p3",
+        "game_id": "game-a",
+        "start_time": "NaN",
+        "end_time": None,
+        "angle": "tactical",
+        "description": "",
+        "created_at": "yesterday",
+        "half": 1.5,
+        "updated_at": "",
+    },
+    {
+        "id": "p4",
+        "game_id": "game-a",
+        "start_time": True,
+        "end_time": "ten",
+        "angle": "both",
+        "description": "Zone press.",
+        "created_at": datetime(2026, 11, 26, 14, tzinfo=UTC),
+        "half": "1",
+        "extra": "ignored",
+    },
 ]
 
 

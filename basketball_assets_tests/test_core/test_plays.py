@@ -6,7 +6,17 @@ from basketball_assets.core.plays import CAMERA_ANGLES, PLAY_ANGLES, WHOLE_PLAY,
 
 
 def play(angle: str = "both", **columns) -> Play:
-    return Play(**{"id": "a", "game_id": "g", "start_time": 10.0, "end_time": 14.5, "angle": angle, "description": "D.", **columns})
+    return Play(
+        **{
+            "id": "a",
+            "game_id": "g",
+            "start_time": 10.0,
+            "end_time": 14.5,
+            "angle": angle,
+            "description": "D.",
+            **columns,
+        }
+    )
 
 
 def test_the_angle_column_takes_the_spec_values():

@@ -32,4 +32,8 @@ def test_a_table_at_the_limit_has_no_note():
 def test_rejections_table_lists_play_angle_and_reason():
     table = rejections_table([Rejection("p-1", "tactical", "half 2 video was not read")])
 
-    assert table.splitlines() == ["| play | angle | reason |", "|---|---|---|", "| p-1 | tactical | half 2 video was not read |"]
+    assert table.splitlines() == [
+        "| play | angle | reason |",
+        "|---|---|---|",
+        "| p-1 | tactical | half 2 video was not read |",
+    ]

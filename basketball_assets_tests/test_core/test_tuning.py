@@ -64,7 +64,9 @@ def test_learning_rate_multiplier_must_be_positive(multiplier):
 
 
 def test_a_local_dataset_cannot_be_tuned_and_the_message_says_so_plainly():
-    problems = tuning.settings_problems(TuningSettings(), ["file:///data/uball-training-data/c/combined_training.jsonl"])
+    problems = tuning.settings_problems(
+        TuningSettings(), ["file:///data/uball-training-data/c/combined_training.jsonl"]
+    )
     (problem,) = problems
     assert "local default storage" in problem
     assert "Vertex AI can only tune on gs:// files" in problem
@@ -110,12 +112,20 @@ def test_job_labels_carry_the_dataset_version_and_a_hyperparameter_hash():
     assert labels["team"] == "ml"
     assert labels[tuning.DATASET_LABEL] == "a1b2c3"
     assert labels[tuning.TUNING_LABEL] == tuning.tuning_hash(TuningSettings())
-    assert tuning.label_problems({k: v for k, v in labels.items() if k not in (tuning.DATASET_LABEL, tuning.TUNING_LABEL)}) == []
+    assert (
+        tuning.label_problems({k: v for k, v in labels.items() if k not in (tuning.DATASET_LABEL, tuning.TUNING_LABEL)})
+        == []
+    )
 
 
 def test_the_hyperparameter_hash_ignores_names_and_labels_but_not_hyperparameters():
     base = tuning.tuning_hash(TuningSettings())
-    assert tuning.tuning_hash(TuningSettings(display_name="other", labels={"a": "b"}, service_account="sa@p.iam.gserviceaccount.com")) == base
+    assert (
+        tuning.tuning_hash(
+            TuningSettings(display_name="other", labels={"a": "b"}, service_account="sa@p.iam.gserviceaccount.com")
+        )
+        == base
+    )
     for changed in (
         TuningSettings(epochs=6),
         TuningSettings(learning_rate_multiplier=0.5),
@@ -156,7 +166,9 @@ def test_the_newest_active_job_is_picked_and_failed_ones_never():
     assert tuning.pick_existing(jobs) == ("new", "JOB_STATE_RUNNING")
 
 
-@pytest.mark.parametrize("state", ["JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED", "JOB_STATE_CANCELLING"])
+@pytest.mark.parametrize(
+    "state", ["JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED", "JOB_STATE_CANCELLING"]
+)
 def test_jobs_that_will_not_succeed_are_not_reused(state):
     assert tuning.pick_existing([("j", state, "t")]) is None
 
@@ -174,7 +186,10 @@ def test_polls_back_off_up_to_the_maximum():
 
 def test_console_url_of_a_job():
     url = tuning.console_url("projects/my-proj/locations/us-central1/tuningJobs/123")
-    assert url == "https://console.cloud.google.com/vertex-ai/generative/language/locations/us-central1/tuning/tuningJob/123?project=my-proj"
+    assert (
+        url
+        == "https://console.cloud.google.com/vertex-ai/generative/language/locations/us-central1/tuning/tuningJob/123?project=my-proj"
+    )
 
 
 def test_elapsed_time_reads_as_hours_minutes_seconds():
@@ -205,7 +220,9 @@ def facts_of(table: dict[str, ClipFacts], default: ClipFacts = ClipFacts(True, 1
 
 def test_a_clean_dataset_passes():
     facts, _ = facts_of({})
-    report = tuning.check_limits({"training": [line(u) for u in uris(16)], "validation": [line(u) for u in uris(4, "v")]}, facts, TuningLimits())
+    report = tuning.check_limits(
+        {"training": [line(u) for u in uris(16)], "validation": [line(u) for u in uris(4, "v")]}, facts, TuningLimits()
+    )
     assert report.passed, report.summary()
     assert report.examples == {"training": 16, "validation": 4}
     assert report.clips_checked == 20
@@ -213,7 +230,9 @@ def test_a_clean_dataset_passes():
 
 def test_too_few_training_examples_fail_with_the_configured_minimum():
     facts, _ = facts_of({})
-    report = tuning.check_limits({"training": [line(u) for u in uris(3)], "validation": []}, facts, TuningLimits(min_training_examples=4))
+    report = tuning.check_limits(
+        {"training": [line(u) for u in uris(3)], "validation": []}, facts, TuningLimits(min_training_examples=4)
+    )
     (problem,) = report.problems
     assert problem.split == "training" and "3 examples; at least 4 are needed" in problem.problem
     assert report.only_too_small  # a warning, not an error: the dataset is sound, only small
@@ -222,21 +241,31 @@ def test_too_few_training_examples_fail_with_the_configured_minimum():
 def test_a_small_dataset_with_a_broken_clip_is_more_than_too_small():
     (missing,) = uris(1, "bad")
     facts, _ = facts_of({missing: ClipFacts(False)})
-    report = tuning.check_limits({"training": [line(missing)], "validation": []}, facts, TuningLimits(min_training_examples=4))
+    report = tuning.check_limits(
+        {"training": [line(missing)], "validation": []}, facts, TuningLimits(min_training_examples=4)
+    )
     assert len(report.problems) == 2 and not report.only_too_small
     assert not tuning.LimitsReport().only_too_small  # no problems: nothing to warn about
 
 
 def test_more_than_5000_validation_examples_fail():
     facts, _ = facts_of({})
-    report = tuning.check_limits({"training": [line(u) for u in uris(16)], "validation": [line(u) for u in uris(5001, "v")]}, facts, TuningLimits())
+    report = tuning.check_limits(
+        {"training": [line(u) for u in uris(16)], "validation": [line(u) for u in uris(5001, "v")]},
+        facts,
+        TuningLimits(),
+    )
     assert [p.problem for p in report.problems] == ["5001 examples; Vertex AI accepts at most 5000"]
 
 
 def test_each_broken_clip_is_reported_with_its_line():
     missing, big, long = uris(3, "bad")
-    facts, _ = facts_of({missing: ClipFacts(False), big: ClipFacts(True, 150_000_000, 4.0), long: ClipFacts(True, 1000, 301.0)})
-    report = tuning.check_limits({"training": [line(u) for u in [*uris(16), missing, big, long]]}, facts, TuningLimits())
+    facts, _ = facts_of(
+        {missing: ClipFacts(False), big: ClipFacts(True, 150_000_000, 4.0), long: ClipFacts(True, 1000, 301.0)}
+    )
+    report = tuning.check_limits(
+        {"training": [line(u) for u in [*uris(16), missing, big, long]]}, facts, TuningLimits()
+    )
     by_line = {p.line: p for p in report.problems}
     assert "does not exist" in by_line[17].problem and by_line[17].clip == missing
     assert "150.0 MB" in by_line[18].problem and "at most 100 MB" in by_line[18].problem
@@ -262,11 +291,17 @@ def test_bad_json_and_bad_shape_are_reported():
 def test_each_clip_is_looked_up_once():
     facts, asked = facts_of({})
     (uri,) = uris(1)
-    tuning.check_limits({"training": [line(uri, "first"), line(uri, "second")], "validation": [line(uri, "third")]}, facts, TuningLimits(min_training_examples=1))
+    tuning.check_limits(
+        {"training": [line(uri, "first"), line(uri, "second")], "validation": [line(uri, "third")]},
+        facts,
+        TuningLimits(min_training_examples=1),
+    )
     assert asked == [uri]
 
 
 def test_a_training_file_over_1_gb_fails():
     facts, _ = facts_of({})
-    report = tuning.check_limits({"training": [line(u) for u in uris(16)]}, facts, TuningLimits(), file_sizes={"training": 1_000_000_001})
+    report = tuning.check_limits(
+        {"training": [line(u) for u in uris(16)]}, facts, TuningLimits(), file_sizes={"training": 1_000_000_001}
+    )
     assert [p.problem for p in report.problems] == ["JSONL is 1.00 GB; Vertex AI accepts at most 1 GB"]

@@ -7,7 +7,7 @@ rows sharing an id are one play, and the row written last is kept.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -83,7 +83,7 @@ def test_to_play_strips_the_description():
 
 
 def test_to_play_writes_datetime_columns_as_iso_text():
-    created = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
+    created = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
     assert to_play(row(created_at=created)).created_at == "2024-03-01T12:00:00+00:00"
 
@@ -210,7 +210,9 @@ def test_updated_at_decides_over_created_at_among_duplicates():
 def test_duplicates_written_at_the_same_instant_keep_the_later_row():
     same = "2024-03-01T10:00:00+00:00"
 
-    review = review_plays([row("a", description="One.", created_at=same), row("a", description="Two.", created_at=same)])
+    review = review_plays(
+        [row("a", description="One.", created_at=same), row("a", description="Two.", created_at=same)]
+    )
 
     assert [play.description for play in review.plays] == ["Two."]
 

@@ -24,7 +24,9 @@ def test_generation_files_are_recognised_and_nothing_else() -> None:
 
 
 def test_nothing_is_evicted_under_the_limit() -> None:
-    assert videos_to_evict([video("a", 40, 10), video("b", 50, 20)], limit_bytes=100, now=NOW, recently_used_s=HOUR) == []
+    assert (
+        videos_to_evict([video("a", 40, 10), video("b", 50, 20)], limit_bytes=100, now=NOW, recently_used_s=HOUR) == []
+    )
 
 
 def test_least_recently_used_go_first_until_the_rest_fits() -> None:

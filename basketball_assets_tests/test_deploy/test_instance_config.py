@@ -20,7 +20,11 @@ PRODUCTION_ENV = {
 
 def configurable_classes(config: dict) -> dict[str, dict]:
     """The instance's pluggable parts: {name: {"module", "class", "config"}}."""
-    return {name: value for name, value in config.items() if isinstance(value, dict) and "module" in value and "class" in value}
+    return {
+        name: value
+        for name, value in config.items()
+        if isinstance(value, dict) and "module" in value and "class" in value
+    }
 
 
 def assert_class_config_valid(name: str, part: dict) -> None:

@@ -18,7 +18,9 @@ def postgres_home(postgres_server, tmp_path) -> Path:
     url = postgres_server.create_database("dagster_instance")
     home = tmp_path / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text(yaml.safe_dump({"storage": {"postgres": {"postgres_url": url}}, "telemetry": {"enabled": False}}))
+    (home / "dagster.yaml").write_text(
+        yaml.safe_dump({"storage": {"postgres": {"postgres_url": url}}, "telemetry": {"enabled": False}})
+    )
     return home
 
 

@@ -34,7 +34,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for(what: str, check: Callable[[], T | None], timeout: float, every: float = 1.0, log: Path | None = None) -> T:
+def wait_for(
+    what: str, check: Callable[[], T | None], timeout: float, every: float = 1.0, log: Path | None = None
+) -> T:
     """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -43,7 +45,9 @@ def wait_for(what: str, check: Callable[[], T | None], timeout: float, every: fl
             return value
         if time.monotonic() > deadline:
             tail = log.read_text(errors="replace")[-4000:] if log and log.exists() else ""
-            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}\n--- dagster dev log (tail) ---\n{tail}")
+            raise TimeoutError(
+                f"timed out after {timeout:.0f} s waiting for {what}\n--- dagster dev log (tail) ---\n{tail}"
+            )
         time.sleep(every)
 
 
@@ -61,14 +65,21 @@ class DagsterDev:
             "-h", "127.0.0.1", "-p", str(self.port),
         ]  # fmt: skip
         self.process = subprocess.Popen(
-            command, cwd=home, env=dict(environ), stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=home,
+            env=dict(environ),
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     # --- lifecycle ---------------------------------------------------------------
     def wait_until_ready(self, timeout: float = 150.0) -> None:
         def ready() -> bool:
             if self.process.poll() is not None:
-                raise DagsterDevFailed(f"dagster dev exited with {self.process.returncode}:\n{self.log.read_text(errors='replace')[-4000:]}")
+                raise DagsterDevFailed(
+                    f"dagster dev exited with {self.process.returncode}:\n{self.log.read_text(errors='replace')[-4000:]}"
+                )
             try:
                 data = self.graphql("{ repositoriesOrError { ... on RepositoryConnection { nodes { name } } } }")
             except (OSError, DagsterDevFailed):
@@ -106,7 +117,9 @@ class DagsterDev:
         return payload["data"]
 
     def repository(self) -> dict[str, str]:
-        data = self.graphql("{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }")
+        data = self.graphql(
+            "{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }"
+        )
         node = data["repositoriesOrError"]["nodes"][0]
         return {"repositoryName": node["name"], "repositoryLocationName": node["location"]["name"]}
 
@@ -143,7 +156,13 @@ class DagsterDev:
         data = self.graphql(
             """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
                  __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message stack } } }""",
-            {"params": {"partitionNames": partitions, "assetSelection": [{"path": [name]} for name in assets], "title": "e2e backfill"}},
+            {
+                "params": {
+                    "partitionNames": partitions,
+                    "assetSelection": [{"path": [name]} for name in assets],
+                    "title": "e2e backfill",
+                }
+            },
         )["launchPartitionBackfill"]
         if data["__typename"] != "LaunchBackfillSuccess":
             raise DagsterDevFailed(f"could not launch the backfill: {data}")
@@ -172,6 +191,13 @@ class DagsterDev:
                    ... on ExecutionStepFailureEvent { stepKey error { message } } } } } } }""",
             {"id": run_id},
         )["runOrError"]
-        failures = [e for e in data.get("eventConnection", {}).get("events", []) if e["__typename"] in ("ExecutionStepFailureEvent", "RunFailureEvent")]
+        failures = [
+            e
+            for e in data.get("eventConnection", {}).get("events", [])
+            if e["__typename"] in ("ExecutionStepFailureEvent", "RunFailureEvent")
+        ]
         assets = [".".join(selection["path"]) for selection in data.get("assetSelection") or []]
-        return [f"{assets}: {e.get('stepKey') or 'run'}: {(e.get('error') or {}).get('message') or e['message']}" for e in failures]
+        return [
+            f"{assets}: {e.get('stepKey') or 'run'}: {(e.get('error') or {}).get('message') or e['message']}"
+            for e in failures
+        ]

@@ -10,7 +10,7 @@ two more games through GraphQL and waits for it; and checks every output in stor
 import os
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -40,7 +40,7 @@ PLAYS_PER_GAME = 9
 
 def plays_now(game_id: str) -> list[dict]:
     """One-second plays in the first half, alternating angles (one clip each), written now."""
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     return [
         {**play_row(game_id, f"p{n}", 0.5 + n, 1.5 + n, ("broadcast", "tactical")[n % 2]), "created_at": now}
         for n in range(PLAYS_PER_GAME)
@@ -85,7 +85,11 @@ def dagster_dev(tmp_path: Path) -> Iterator[DagsterDev]:
 
 def failed_runs(server: DagsterDev) -> dict[str, list[str]]:
     """The failed or canceled runs, each with what its failure events say."""
-    return {run["runId"]: server.failure_messages(run["runId"]) for run in server.runs() if run["status"] in ("FAILURE", "CANCELED")}
+    return {
+        run["runId"]: server.failure_messages(run["runId"])
+        for run in server.runs()
+        if run["status"] in ("FAILURE", "CANCELED")
+    }
 
 
 def game_done(server: DagsterDev, storage: LocalStorage, game_id: str) -> bool:
@@ -98,7 +102,9 @@ def game_done(server: DagsterDev, storage: LocalStorage, game_id: str) -> bool:
 def latest_limits_check(server: DagsterDev) -> AssetCheckEvaluation | None:
     """The latest evaluation of combined_dataset's within_tuning_limits check, if any."""
     with DagsterInstance.from_config(str(server.home)) as instance:
-        record = instance.get_latest_asset_check_evaluation_record(AssetCheckKey(AssetKey("combined_dataset"), "within_tuning_limits"))
+        record = instance.get_latest_asset_check_evaluation_record(
+            AssetCheckKey(AssetKey("combined_dataset"), "within_tuning_limits")
+        )
     return record.event.asset_check_evaluation if record and record.event else None
 
 
@@ -121,7 +127,13 @@ def test_new_plays_become_a_materialized_game_and_a_backfill_adds_two_more(dagst
     # An analyst adds a new game's plays: nobody clicks anything after this.
     game_a = new_game_id("e2e-sensor")
     place_game(storage, plays_db, test_videos, "e2e-sensor", plays=plays_now(game_a))
-    wait_for(f"game {game_a} to be materialized by the sensor and automation", lambda: game_done(server, storage, game_a), 150, 2, server.log)
+    wait_for(
+        f"game {game_a} to be materialized by the sensor and automation",
+        lambda: game_done(server, storage, game_a),
+        150,
+        2,
+        server.log,
+    )
 
     # The dataset refreshes at the next cron tick (every minute here) with game A alone:
     # too few examples to tune on, which the limits check reports as a warning, and no run fails.
@@ -146,7 +158,9 @@ def test_new_plays_become_a_materialized_game_and_a_backfill_adds_two_more(dagst
     backfill = server.launch_backfill(GAME_STEPS, games_bc)
     status = wait_for(
         f"backfill {backfill}",
-        lambda: (lambda s: s if s not in ("REQUESTED", "CANCELING", "FAILING") else None)(server.backfill_status(backfill)),
+        lambda: (lambda s: s if s not in ("REQUESTED", "CANCELING", "FAILING") else None)(
+            server.backfill_status(backfill)
+        ),
         180,
         3,
         server.log,
@@ -195,4 +209,3 @@ def test_new_plays_become_a_materialized_game_and_a_backfill_adds_two_more(dagst
         assert len(backfill_runs) == 2
         (start_b, end_b), (start_c, end_c) = sorted(clip_step_spans(instance, run_id) for run_id in backfill_runs)
         assert end_b <= start_c, "the ffmpeg pool let two game_clips steps run at once"
-

@@ -41,7 +41,11 @@ def chromium_binary() -> str:
     """Chromium, or skip (fail under CI) saying how to get it."""
     binary = screenshots.chromium_binary()
     if binary is None:
-        service_unavailable("Chromium", "no chromium on PATH and CHROMIUM_BIN is not set", "run `bash scripts/install_chromium.sh` as root (Debian), or set CHROMIUM_BIN")
+        service_unavailable(
+            "Chromium",
+            "no chromium on PATH and CHROMIUM_BIN is not set",
+            "run `bash scripts/install_chromium.sh` as root (Debian), or set CHROMIUM_BIN",
+        )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError as error:
@@ -120,6 +124,11 @@ def test_a_games_contact_sheet_shows_inline(ui, page):
 
 def test_the_readme_screenshots_can_be_retaken(ui, tmp_path):
     written = screenshots.take(ui, tmp_path, GAMES[0])
-    assert [path.name for path in written] == ["asset-graph.png", "game-partitions.png", "contact-sheet.png", "dataset-card.png"]
+    assert [path.name for path in written] == [
+        "asset-graph.png",
+        "game-partitions.png",
+        "contact-sheet.png",
+        "dataset-card.png",
+    ]
     for path in written:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000

@@ -26,7 +26,9 @@ def test_demo_materializes_every_game_and_the_combined_dataset(tmp_path, monkeyp
         assert len(list((training / "games" / game_id / "clips").glob("*.mp4"))) >= 15
     (combined,) = training.glob("cumulative-execution-*/combined_training.jsonl")
     lines = [json.loads(line) for line in combined.read_text().splitlines()]
-    assert lines and all(line["contents"][0]["parts"][0]["fileData"]["fileUri"].startswith("file:///") for line in lines)
+    assert lines and all(
+        line["contents"][0]["parts"][0]["fileData"]["fileUri"].startswith("file:///") for line in lines
+    )
 
     with DagsterInstance.get() as instance:
         assert set(instance.get_dynamic_partitions("games")) == set(games)

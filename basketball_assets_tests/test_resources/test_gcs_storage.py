@@ -93,7 +93,10 @@ def test_listing_a_prefix_gives_whole_objects_only(kind: str, gcs: GCSStorage, t
     if kind == "local":  # a write in progress: a hidden temporary name in the folder
         (Path(storage.uri(f"{prefix}/clips").removeprefix("file://")) / ".c_broadcast.mp4.x.part").write_bytes(b"half")
 
-    assert sorted(storage.list_keys(f"{prefix}/clips/")) == [f"{prefix}/clips/a_broadcast.mp4", f"{prefix}/clips/b_tactical.mp4"]
+    assert sorted(storage.list_keys(f"{prefix}/clips/")) == [
+        f"{prefix}/clips/a_broadcast.mp4",
+        f"{prefix}/clips/b_tactical.mp4",
+    ]
     assert len(list(storage.list_keys(f"{prefix}/"))) == 3
     assert list(storage.list_keys(f"{prefix}/nothing-here/")) == []
 
@@ -130,7 +133,9 @@ def test_uris_are_gs_uris_of_the_buckets(gcs: GCSStorage) -> None:
 # --- videos and the cache -------------------------------------------------------------
 
 
-def test_second_fetch_of_a_video_uses_the_cache(network_faults: NetworkFaults, gcs_emulator: GCSEmulator, tmp_path: Path, prefix: str) -> None:
+def test_second_fetch_of_a_video_uses_the_cache(
+    network_faults: NetworkFaults, gcs_emulator: GCSEmulator, tmp_path: Path, prefix: str
+) -> None:
     storage = gcs_emulator.storage(tmp_path / "cache", **QUICK_RETRY)
     key = f"Games/{prefix}/BroadcastHalf1.mp4"
     storage.put_video(key, file_with(tmp_path, "half.mp4", b"video bytes" * 1000))
@@ -146,7 +151,9 @@ def test_second_fetch_of_a_video_uses_the_cache(network_faults: NetworkFaults, g
     assert first.identity.startswith(f"gs://{VIDEOS_BUCKET}/{key}#md5:")
 
 
-def test_new_upload_of_a_video_is_fetched_again_and_replaces_the_cached_one(gcs: GCSStorage, tmp_path: Path, prefix: str) -> None:
+def test_new_upload_of_a_video_is_fetched_again_and_replaces_the_cached_one(
+    gcs: GCSStorage, tmp_path: Path, prefix: str
+) -> None:
     key = f"Games/{prefix}/TacticalHalf2.mp4"
     gcs.put_video(key, file_with(tmp_path, "v1.mp4", b"first cut of the video"))
     old = gcs.fetch_video(key)
@@ -161,7 +168,9 @@ def test_new_upload_of_a_video_is_fetched_again_and_replaces_the_cached_one(gcs:
     assert new.path.name == cached_video_name(key, generation)
 
 
-def test_cache_over_its_limit_evicts_least_recently_used_videos_not_in_use(gcs_emulator: GCSEmulator, tmp_path: Path, prefix: str) -> None:
+def test_cache_over_its_limit_evicts_least_recently_used_videos_not_in_use(
+    gcs_emulator: GCSEmulator, tmp_path: Path, prefix: str
+) -> None:
     storage = gcs_emulator.storage(tmp_path / "cache", cache_limit_gb=40_000 / 1024**3)  # room for one 25 kB video
     keys = [f"Games/{prefix}/{name}" for name in ("BroadcastHalf1.mp4", "BroadcastHalf2.mp4", "TacticalHalf1.mp4")]
     for key in keys:
@@ -185,7 +194,9 @@ def test_missing_video_raises_video_not_found_naming_the_gs_uri(gcs: GCSStorage,
     assert cached_files(gcs) == []
 
 
-def test_interrupted_download_leaves_no_cached_video(network_faults: NetworkFaults, gcs_emulator: GCSEmulator, tmp_path: Path, prefix: str) -> None:
+def test_interrupted_download_leaves_no_cached_video(
+    network_faults: NetworkFaults, gcs_emulator: GCSEmulator, tmp_path: Path, prefix: str
+) -> None:
     storage = gcs_emulator.storage(tmp_path / "cache", retry_first_delay_s=0.05, retry_timeout_s=1.0)
     key = f"Games/{prefix}/BroadcastHalf2.mp4"
     storage.put_video(key, file_with(tmp_path, "half.mp4", b"0123456789" * 5000))
@@ -203,7 +214,9 @@ def test_interrupted_download_leaves_no_cached_video(network_faults: NetworkFaul
 # --- errors ---------------------------------------------------------------------------
 
 
-def test_transient_errors_and_resets_are_retried(network_faults: NetworkFaults, gcs_emulator: GCSEmulator, tmp_path: Path, prefix: str) -> None:
+def test_transient_errors_and_resets_are_retried(
+    network_faults: NetworkFaults, gcs_emulator: GCSEmulator, tmp_path: Path, prefix: str
+) -> None:
     storage = gcs_emulator.storage(tmp_path / "cache", **QUICK_RETRY)
     key = f"{prefix}/clips/p2_broadcast.mp4"
     network_faults.statuses.extend([503, 429, 500])
@@ -218,7 +231,9 @@ def test_transient_errors_and_resets_are_retried(network_faults: NetworkFaults, 
     assert storage.fetch_video(video).path.read_bytes() == b"half"
 
 
-def test_errors_that_persist_past_the_retry_deadline_say_so(network_faults: NetworkFaults, gcs_emulator: GCSEmulator, tmp_path: Path, prefix: str) -> None:
+def test_errors_that_persist_past_the_retry_deadline_say_so(
+    network_faults: NetworkFaults, gcs_emulator: GCSEmulator, tmp_path: Path, prefix: str
+) -> None:
     storage = gcs_emulator.storage(tmp_path / "cache", retry_first_delay_s=0.05, retry_timeout_s=0.5)
     network_faults.statuses.extend([503] * 1000)
 
@@ -226,12 +241,16 @@ def test_errors_that_persist_past_the_retry_deadline_say_so(network_faults: Netw
         storage.metadata(f"{prefix}/x.json")
 
 
-def test_access_denied_names_the_object_and_the_credentials(network_faults: NetworkFaults, gcs_emulator: GCSEmulator, tmp_path: Path, prefix: str) -> None:
+def test_access_denied_names_the_object_and_the_credentials(
+    network_faults: NetworkFaults, gcs_emulator: GCSEmulator, tmp_path: Path, prefix: str
+) -> None:
     storage = gcs_emulator.storage(tmp_path / "cache", **QUICK_RETRY)
     network_faults.deny = True
     key = f"Games/{prefix}/BroadcastHalf1.mp4"
 
-    with pytest.raises(StorageAccessDenied, match=f"gs://{VIDEOS_BUCKET}/{key}.*403.*GOOGLE_APPLICATION_CREDENTIALS") as denied:
+    with pytest.raises(
+        StorageAccessDenied, match=f"gs://{VIDEOS_BUCKET}/{key}.*403.*GOOGLE_APPLICATION_CREDENTIALS"
+    ) as denied:
         storage.fetch_video(key)
     # Nor does the assets' retry policy retry it: it is a Failure that forbids retries.
     assert denied.value.allow_retries is False
@@ -241,7 +260,9 @@ def test_access_denied_names_the_object_and_the_credentials(network_faults: Netw
     assert len(object_requests(network_faults)) == 2, network_faults.requests
 
 
-def test_interrupted_upload_keeps_the_previous_object_whole(network_faults: NetworkFaults, gcs_emulator: GCSEmulator, tmp_path: Path, prefix: str) -> None:
+def test_interrupted_upload_keeps_the_previous_object_whole(
+    network_faults: NetworkFaults, gcs_emulator: GCSEmulator, tmp_path: Path, prefix: str
+) -> None:
     storage = gcs_emulator.storage(tmp_path / "cache", retry_first_delay_s=0.05, retry_timeout_s=1.0)
     key = f"{prefix}/clips/p3_both.mp4"
     storage.put_file(key, file_with(tmp_path, "old.mp4", b"old clip"), metadata={"fingerprint": "old"})
@@ -262,7 +283,9 @@ def test_interrupted_upload_keeps_the_previous_object_whole(network_faults: Netw
 def test_writing_to_a_missing_bucket_names_the_bucket_setting(gcs_emulator: GCSEmulator, tmp_path: Path) -> None:
     storage = gcs_emulator.storage(tmp_path / "cache", training_bucket="no-such-bucket-here", **QUICK_RETRY)
 
-    with pytest.raises(FileNotFoundError, match="bucket no-such-bucket-here does not exist.*BASKETBALL_TRAINING_BUCKET"):
+    with pytest.raises(
+        FileNotFoundError, match="bucket no-such-bucket-here does not exist.*BASKETBALL_TRAINING_BUCKET"
+    ):
         storage.put_text("a.json", "{}")
 
 
@@ -281,7 +304,11 @@ def test_gcp_project_selects_gcs_with_bucket_and_cache_overrides(tmp_path: Path)
     )
 
     assert isinstance(storage, GCSStorage)
-    assert (storage.gcs.project, storage.videos_bucket, storage.training_bucket) == ("uball-prod", VIDEOS_BUCKET, "my-training")
+    assert (storage.gcs.project, storage.videos_bucket, storage.training_bucket) == (
+        "uball-prod",
+        VIDEOS_BUCKET,
+        "my-training",
+    )
     assert storage.video_cache == tmp_path / "cache"
 
 

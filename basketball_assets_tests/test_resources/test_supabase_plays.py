@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,7 +28,7 @@ from basketball_assets_tests.services.supabase import SupabaseServer
 
 pytestmark = pytest.mark.services
 
-START = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def at(minutes: float) -> str:
@@ -127,7 +127,9 @@ def test_pages_larger_than_the_servers_limit_still_read_every_row(crowded_game):
 
 def test_game_ids_lists_each_game_once_sorted_across_pages(crowded_game, supabase_server):
     source, game_id, _ = crowded_game
-    (other_game,) = {row[0] for row in supabase_server.sql(f"SELECT DISTINCT game_id::text FROM {source.table}")} - {game_id}
+    (other_game,) = {row[0] for row in supabase_server.sql(f"SELECT DISTINCT game_id::text FROM {source.table}")} - {
+        game_id
+    }
     assert source.game_ids() == sorted([game_id, other_game])
 
 
@@ -157,7 +159,10 @@ def test_rows_written_since_falls_back_to_created_at_without_updated_at(supabase
     table = supabase_server.new_plays_table(half=False, updated_at=False)
     source = SupabasePlays(url=supabase_server.url, key=supabase_server.key, table=table)
     game_id = str(uuid.uuid4())
-    rows = [play_row(game_id, name, 1, 2, "tactical", created_at=at(minute)) for name, minute in (("b", 20), ("a", 0), ("c", 10))]
+    rows = [
+        play_row(game_id, name, 1, 2, "tactical", created_at=at(minute))
+        for name, minute in (("b", 20), ("a", 0), ("c", 10))
+    ]
     supabase_server.insert_rows(table, rows)
     assert not source.has_column("updated_at")
     written = source.rows_written_since(at(10))
@@ -173,7 +178,11 @@ def test_rows_written_since_none_is_every_row_in_written_order(supabase_server, 
         play_row(game_b, "second", 1, 2, "both", created_at=at(2)),
     ]
     supabase_server.insert_rows(plays_table, rows)
-    assert [row["id"] for row in supabase_plays.rows_written_since(None)] == [rows[0]["id"], rows[2]["id"], rows[1]["id"]]
+    assert [row["id"] for row in supabase_plays.rows_written_since(None)] == [
+        rows[0]["id"],
+        rows[2]["id"],
+        rows[1]["id"],
+    ]
 
 
 def test_a_cursor_that_is_not_a_timestamp_is_refused_with_an_example(supabase_plays):
@@ -186,7 +195,9 @@ def test_a_cursor_that_is_not_a_timestamp_is_refused_with_an_example(supabase_pl
 
 def test_rows_come_in_the_local_databases_shape(supabase_server, plays_table, supabase_plays):
     game_id = str(uuid.uuid4())
-    supabase_server.insert_rows(plays_table, [play_row(game_id, "a", 3, 7.25, "both", created_at="2026-11-01T14:00:00.5+02:00", half=2)])
+    supabase_server.insert_rows(
+        plays_table, [play_row(game_id, "a", 3, 7.25, "both", created_at="2026-11-01T14:00:00.5+02:00", half=2)]
+    )
     (row,) = supabase_plays.game_rows(game_id)
     assert row == {
         "id": play_row(game_id, "a", 0, 0, "both")["id"],
@@ -215,7 +226,9 @@ BAD_ROWS = {
 }
 
 
-def test_bad_rows_are_reported_with_reasons_and_do_not_stop_the_read(supabase_server, plays_table, supabase_plays, caplog):
+def test_bad_rows_are_reported_with_reasons_and_do_not_stop_the_read(
+    supabase_server, plays_table, supabase_plays, caplog
+):
     game_id = str(uuid.uuid4())
     good = [play_row(game_id, f"good{index}", 1 + index, 3 + index, "broadcast") for index in range(3)]
     bad = {name: {**play_row(game_id, name, 1, 2, "tactical"), **columns} for name, (columns, _) in BAD_ROWS.items()}
@@ -238,7 +251,9 @@ def test_bad_rows_are_reported_with_reasons_and_do_not_stop_the_read(supabase_se
         assert reason in reasons[bad[name]["id"]], name
 
 
-def test_local_and_supabase_sources_give_the_same_validated_plays(supabase_server, plays_table, supabase_plays, local_plays: LocalPlaysDatabase):
+def test_local_and_supabase_sources_give_the_same_validated_plays(
+    supabase_server, plays_table, supabase_plays, local_plays: LocalPlaysDatabase
+):
     game_id = str(uuid.uuid4())
     rows = [
         *good_plays(game_id),
@@ -256,7 +271,9 @@ def test_local_and_supabase_sources_give_the_same_validated_plays(supabase_serve
     assert remote.plays == local.plays
     assert remote.rejections == local.rejections
     since = "2026-11-01T10:05:00+00:00"
-    assert [row["id"] for row in supabase_plays.rows_written_since(since)] == [row["id"] for row in local_plays.rows_written_since(since)]
+    assert [row["id"] for row in supabase_plays.rows_written_since(since)] == [
+        row["id"] for row in local_plays.rows_written_since(since)
+    ]
     assert supabase_plays.game_ids() == local_plays.game_ids() == [game_id]
 
 
@@ -265,7 +282,10 @@ def test_local_and_supabase_sources_give_the_same_validated_plays(supabase_serve
 
 def test_a_missing_table_fails_naming_the_table_and_what_to_check(supabase_server):
     source = SupabasePlays(url=supabase_server.url, key=supabase_server.key, table="no_such_plays")
-    with pytest.raises(PlaysReadError, match=r"game g1 from Supabase table 'no_such_plays' at http://127\.0\.0\.1:\d+ failed.*SUPABASE_KEY"):
+    with pytest.raises(
+        PlaysReadError,
+        match=r"game g1 from Supabase table 'no_such_plays' at http://127\.0\.0\.1:\d+ failed.*SUPABASE_KEY",
+    ):
         source.game_rows("g1")
 
 
@@ -278,7 +298,9 @@ def test_a_key_signed_with_another_secret_is_refused_clearly(supabase_server, pl
 # The pipeline on Supabase
 
 
-def test_game_plays_materializes_the_expected_snapshot_from_supabase(supabase_server, plays_table, local_storage, dagster_instance: DagsterInstance, monkeypatch):
+def test_game_plays_materializes_the_expected_snapshot_from_supabase(
+    supabase_server, plays_table, local_storage, dagster_instance: DagsterInstance, monkeypatch
+):
     """Only configuration changes: SUPABASE_URL/KEY pick SupabasePlays, storage stays local."""
     monkeypatch.setenv("SUPABASE_URL", supabase_server.url)
     monkeypatch.setenv("SUPABASE_KEY", supabase_server.key)
@@ -290,7 +312,12 @@ def test_game_plays_materializes_the_expected_snapshot_from_supabase(supabase_se
     assert isinstance(plays_source, SupabasePlays)
 
     dagster_instance.add_dynamic_partitions("games", [game_id])
-    result = materialize([game_plays], partition_key=game_id, instance=dagster_instance, resources={"plays_source": plays_source, "storage": local_storage})
+    result = materialize(
+        [game_plays],
+        partition_key=game_id,
+        instance=dagster_instance,
+        resources={"plays_source": plays_source, "storage": local_storage},
+    )
 
     assert result.success
     assert local_storage.read_json(plays_snapshot_key(game_id)) == PlaysSnapshot(game_id, review_plays(rows)).to_dict()

@@ -112,7 +112,9 @@ def test_smart_clip_keeps_the_source_frames_bit_exact_in_the_copied_gops(sources
 def test_smart_clip_with_the_fastest_preset_mixes_baseline_frames_into_a_high_stream(sources, tmp_path):
     target, reference = tmp_path / "smart.mp4", tmp_path / "reference.mp4"
 
-    cut = ClipEncoder(mode="smart", preset="ultrafast").cut_clip(sources["high_bframes"], 0.52, 5.3, target, with_audio=True)
+    cut = ClipEncoder(mode="smart", preset="ultrafast").cut_clip(
+        sources["high_bframes"], 0.52, 5.3, target, with_audio=True
+    )
     ClipEncoder().cut_clip(sources["high_bframes"], 0.52, 5.3, reference, with_audio=True)
 
     assert cut.method == "smart"  # ultrafast codes Constrained Baseline, which High decoders decode
@@ -173,7 +175,13 @@ def test_smart_clips_pass_the_game_clips_step_and_land_in_storage(sources, tmp_p
     clip = PlannedClip("p1", "broadcast", "games/g/clips/p1_broadcast.mp4", 1, key, 0.52, 5.3, "fingerprint")
 
     # The step's own path: cut, probe, duration check, store.
-    cut_clip(storage, ClipEncoder(mode="smart"), clip, SourceVideo(key, sources["high_bframes"], "id"), HalfVideo(key, SECONDS, "id"))
+    cut_clip(
+        storage,
+        ClipEncoder(mode="smart"),
+        clip,
+        SourceVideo(key, sources["high_bframes"], "id"),
+        HalfVideo(key, SECONDS, "id"),
+    )
 
     with storage.local_copy(clip.key) as path:
         assert abs(probe_video(path).duration - clip.duration) <= 1 / FPS + 1e-3
@@ -202,4 +210,7 @@ def test_clip_mode_and_preset_come_from_the_environment():
     video = resources_from_environment({"BASKETBALL_CLIP_MODE": "smart", "BASKETBALL_CLIP_PRESET": "faster"})["video"]
 
     assert (video.mode, video.preset) == ("smart", "faster")
-    assert (resources_from_environment({})["video"].mode, resources_from_environment({})["video"].preset) == ("reencode", "veryfast")
+    assert (resources_from_environment({})["video"].mode, resources_from_environment({})["video"].preset) == (
+        "reencode",
+        "veryfast",
+    )

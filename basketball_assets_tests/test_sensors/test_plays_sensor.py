@@ -4,7 +4,7 @@ Each test runs ticks the way the daemon does: evaluate the sensor, then apply it
 result to the instance (report the asset events, add the partitions) and keep its cursor.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from basketball_assets.resources.plays import LocalPlaysDatabase
 from basketball_assets.sensors import build_plays_sensor, last_reported_versions
 from basketball_assets.settings import Settings
 
-T0 = datetime(2026, 11, 26, 12, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 #: Polls every 5 s with a 5-minute overlap window; a full scan every hour (as by default).
 SETTINGS = Settings(plays_sensor_interval_seconds=5, plays_overlap_seconds=300, plays_full_scan_minutes=60)
 plays_sensor = build_plays_sensor(SETTINGS)
@@ -44,7 +44,9 @@ class Ticks:
         self.instance, self.database, self.sensor, self.cursor = instance, database, sensor, None
 
     def tick(self) -> SensorResult:
-        context = build_sensor_context(instance=self.instance, cursor=self.cursor, resources={"plays_source": self.database})
+        context = build_sensor_context(
+            instance=self.instance, cursor=self.cursor, resources={"plays_source": self.database}
+        )
         result = self.sensor(context)
         for event in result.asset_events:
             self.instance.report_runless_asset_event(event)
@@ -120,7 +122,16 @@ def test_new_play_in_an_existing_game_reports_only_that_game(ticks, database):
 def test_edited_play_is_reported_through_updated_at(ticks, database):
     database.upsert_rows([play("a1", "game-a"), play("b1", "game-b")])
     ticks.tick()
-    database.upsert_rows([play("b1", "game-b", description="Edited: a step-back three.", updated_at=(T0 + timedelta(hours=2)).isoformat())])
+    database.upsert_rows(
+        [
+            play(
+                "b1",
+                "game-b",
+                description="Edited: a step-back three.",
+                updated_at=(T0 + timedelta(hours=2)).isoformat(),
+            )
+        ]
+    )
     assert reported_games(ticks.tick()) == ["game-b"]
 
 

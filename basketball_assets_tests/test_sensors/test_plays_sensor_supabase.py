@@ -2,7 +2,7 @@
 timestamps compared as ``timestamptz`` by the database, rows paged 1,000 at a time."""
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from dagster import DagsterInstance
@@ -14,7 +14,7 @@ from basketball_assets_tests.test_sensors.test_plays_sensor import SETTINGS, Clo
 
 pytestmark = pytest.mark.services
 
-T0 = datetime(2026, 11, 26, 12, 0, 0, 123456, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 26, 12, 0, 0, 123456, tzinfo=UTC)
 
 
 def game() -> str:
