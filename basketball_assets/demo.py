@@ -17,7 +17,7 @@ import random
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -71,36 +71,54 @@ def half_durations(angle: str, shape: DemoVideo) -> dict[int, float]:
     return {1: shape.half_seconds - trim, 2: shape.half_seconds - trim / 2}
 
 
-def render_half(path: Path, label: str, seconds: float, shape: DemoVideo, tone_hz: int) -> None:
-    """A test-pattern video with its own timestamp burned in, and a tone, via ffmpeg."""
+def render_half(
+    path: Path,
+    label: str,
+    seconds: float,
+    shape: DemoVideo,
+    tone_hz: int,
+    *,
+    encoder: Mapping[str, Any] | None = None,
+    sample_rate: int = 22050,
+    frame_numbers: bool = False,
+) -> None:
+    """A test-pattern video with its own timestamp burned in, and a tone, via ffmpeg.
+
+    ``encoder`` adds to or replaces the output options (the benchmarks ask for other
+    keyframe spacing and quality); ``frame_numbers`` burns in the frame number too. The
+    file is written under a temporary name and renamed, so a cached half is always whole.
+    """
     picture = ffmpeg.input(f"testsrc2=size={shape.width}x{shape.height}:rate={shape.fps}", f="lavfi", t=seconds)
     picture = picture.drawtext(
-        text=f"{label} %{{pts:hms}}",
+        text=f"{label} %{{pts:hms}}" + (" %{n}" if frame_numbers else ""),
         escape_text=False,
-        x=6,
-        y=6,
+        x=max(6, shape.height // 36),
+        y=max(6, shape.height // 36),
         fontsize=max(12, shape.height // 12),
         fontcolor="white",
         box=1,
         boxcolor="black@0.6",
     )
-    tone = ffmpeg.input(f"sine=frequency={tone_hz}:sample_rate=22050", f="lavfi", t=seconds)
+    tone = ffmpeg.input(f"sine=frequency={tone_hz}:sample_rate={sample_rate}", f="lavfi", t=seconds)
+    options: dict[str, Any] = {
+        "vcodec": "libx264",
+        "preset": "ultrafast",
+        "g": shape.fps * 2,
+        "pix_fmt": "yuv420p",
+        "acodec": "aac",
+        "audio_bitrate": "64k",
+        "movflags": "+faststart",
+        "f": "mp4",
+        **(encoder or {}),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.part")
     (
-        ffmpeg.output(
-            picture,
-            tone,
-            str(path),
-            vcodec="libx264",
-            preset="ultrafast",
-            g=shape.fps * 2,
-            pix_fmt="yuv420p",
-            acodec="aac",
-            audio_bitrate="64k",
-            movflags="+faststart",
-        )
+        ffmpeg.output(picture, tone, str(partial), **options)
         .global_args("-nostdin", "-v", "error")
         .run(cmd=ffmpeg_executable(), overwrite_output=True, capture_stdout=True, capture_stderr=True)
     )
+    partial.replace(path)
 
 
 def demo_plays(game_id: str, number: int, shape: DemoVideo) -> list[dict[str, Any]]:

@@ -13,10 +13,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import ffmpeg
-
 from basketball_assets.core.layout import video_key
-from basketball_assets.resources.video import ffmpeg_executable
+from basketball_assets.demo import DemoVideo, render_half
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = REPO_ROOT / ".benchmarks"
@@ -52,45 +50,22 @@ def half_path(half_minutes: float, angle: str, half: int) -> Path:
 
 
 def render_benchmark_half(path: Path, label: str, seconds: float, tone_hz: int) -> None:
-    """A moving test pattern with a burned-in clock and a tone, H.264 High with B-frames.
+    """The demo's test pattern at 720p30 with a tone, H.264 High with B-frames.
 
     A keyframe exactly every two seconds (no scene-cut keyframes), like broadcast sources,
     so keyframe distances in the benchmark are known.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part.mp4")
-    picture = ffmpeg.input(f"testsrc2=size={WIDTH}x{HEIGHT}:rate={FPS}", f="lavfi", t=seconds)
-    picture = picture.drawtext(
-        text=f"{label} %{{pts:hms}} %{{n}}",
-        escape_text=False,
-        x=20,
-        y=20,
-        fontsize=48,
-        fontcolor="white",
-        box=1,
-        boxcolor="black@0.6",
-    )
-    tone = ffmpeg.input(f"sine=frequency={tone_hz}:sample_rate=48000", f="lavfi", t=seconds)
-    (
-        ffmpeg.output(
-            picture,
-            tone,
-            str(partial),
-            vcodec="libx264",
-            preset="superfast",
-            profile="high",
-            g=FPS * KEYFRAME_EVERY_S,
-            keyint_min=FPS * KEYFRAME_EVERY_S,
-            sc_threshold=0,
-            pix_fmt="yuv420p",
-            acodec="aac",
-            audio_bitrate="128k",
-            movflags="+faststart",
-        )
-        .global_args("-nostdin", "-v", "error")
-        .run(cmd=ffmpeg_executable(), overwrite_output=True, capture_stdout=True, capture_stderr=True)
-    )
-    partial.replace(path)
+    keyframe_every = FPS * KEYFRAME_EVERY_S
+    encoder = {
+        "preset": "superfast",
+        "profile": "high",
+        "g": keyframe_every,
+        "keyint_min": keyframe_every,
+        "sc_threshold": 0,
+        "audio_bitrate": "128k",
+    }
+    shape = DemoVideo(width=WIDTH, height=HEIGHT, fps=FPS, half_seconds=seconds)
+    render_half(path, label, seconds, shape, tone_hz, encoder=encoder, sample_rate=48000, frame_numbers=True)
 
 
 def benchmark_plays(half_minutes: float, count: int = 30, seed: int = 6) -> list[BenchmarkPlay]:

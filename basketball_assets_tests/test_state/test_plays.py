@@ -8,8 +8,7 @@ from dagster import Failure
 from basketball_assets.core.plays import WHOLE_PLAY, Play, Rejection
 from basketball_assets.core.validation import PlaysReview, review_plays
 from basketball_assets.state.plays import PlaysSnapshot, plays_snapshot_key, read_game_plays, write_game_plays
-
-GAME = "11111111-1111-1111-1111-111111111111"
+from basketball_assets_tests.test_core.test_validation import GAME, row
 
 #: A snapshot as game_plays has written it since the first version (indent 1, sorted keys).
 TODAYS_FILE = """{
@@ -39,20 +38,6 @@ TODAYS_FILE = """{
  ]
 }
 """
-
-
-def row(play_id: str = "play-a", **columns) -> dict:
-    """A valid ``plays`` row; keyword arguments override its columns."""
-    base = {
-        "id": play_id,
-        "game_id": GAME,
-        "start_time": 10.0,
-        "end_time": 14.5,
-        "angle": "broadcast",
-        "description": "Pick and roll, the roller scores.",
-        "created_at": "2024-03-01T12:00:00+00:00",
-    }
-    return {**base, **columns}
 
 
 def test_review_round_trips_through_its_snapshot():
