@@ -112,7 +112,7 @@ def render_contact_sheet(
             (folder / name).write_text(text, encoding="utf-8")
         header = render_sheet_row(folder, "header.png", [], header_filter(layout), video.ffmpeg_binary)
         index = 0
-        for page, key in zip(pages, keys):
+        for page, key in zip(pages, keys, strict=True):
             row_files = []
             for row in page:
                 index += 1

@@ -286,7 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 failed.append(game_id)
     combined = materialize_combined()
     print(
-        f"combined_dataset: {'materialized' if combined else 'FAILED'}; pipeline took {time.monotonic() - started:.0f} s"
+        f"combined_dataset: {'materialized' if combined else 'FAILED'}; pipeline took "
+        f"{time.monotonic() - started:.0f} s"
     )
 
     print(f"\nOutputs: {storage.uri('')}")

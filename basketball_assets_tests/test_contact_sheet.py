@@ -16,7 +16,7 @@ from basketball_assets.resources.video import ClipEncoder
 
 @pytest.mark.ffmpeg
 def test_a_failed_ffmpeg_names_what_it_was_rendering(tmp_path: Path):
-    with pytest.raises(ContactSheetFailed, match="ffmpeg failed rendering contact sheet row x.png: .*missing.mp4"):
+    with pytest.raises(ContactSheetFailed, match=r"ffmpeg failed rendering contact sheet row x\.png: .*missing\.mp4"):
         run_ffmpeg_in(tmp_path, ["-i", "missing.mp4", "x.png"], "contact sheet row x.png")
 
 

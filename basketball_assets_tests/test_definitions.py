@@ -160,7 +160,7 @@ def test_sensors_keep_their_names_and_default_status_and_take_their_intervals_fr
     configured = build_definitions(Settings.from_environ(environ))
     default = build_definitions(Settings())
 
-    for defs, intervals in ((configured, (7, 11)), (default, (60, 30))):
-        sensors = [defs.resolve_sensor_def(name) for name in ("supabase_plays_sensor", "games_automation")]
+    for built, intervals in ((configured, (7, 11)), (default, (60, 30))):
+        sensors = [built.resolve_sensor_def(name) for name in ("supabase_plays_sensor", "games_automation")]
         assert tuple(sensor.minimum_interval_seconds for sensor in sensors) == intervals
         assert {sensor.default_status for sensor in sensors} == {DefaultSensorStatus.STOPPED}

@@ -91,7 +91,7 @@ def prepare_game(half_minutes: float, log=print) -> tuple[dict[tuple[str, int], 
     if half_minutes * 60 < 14:
         raise SystemExit("--half-minutes must give halves of at least 14 s (plays are 8-12 s)")
     halves = {}
-    for angle, tone in zip(ANGLES, (440, 660)):
+    for angle, tone in zip(ANGLES, (440, 660), strict=True):
         for half in (1, 2):
             path = half_path(half_minutes, angle, half)
             if not path.exists():

@@ -26,7 +26,10 @@ Every clip of (2) and (4) is checked to be within one frame of its play; smart c
 also decoded from start to end (any decoder error fails the run) and their first frame
 compared (PSNR) with the re-encoded clip's. The last line sums it up:
 
-    clips=N clip_seconds=S naive_s=A project_s=B limit_s=C speedup_vs_naive=X limit_ratio=Y max_error_frames=F smart_s=D smart_limit_ratio=Z
+    clips=N clip_seconds=S naive_s=A project_s=B limit_s=C speedup_vs_naive=X limit_ratio=Y
+    max_error_frames=F smart_s=D smart_limit_ratio=Z
+
+(one line, wrapped here).
 """
 
 from __future__ import annotations
@@ -242,7 +245,7 @@ def presets_table(work, presets: Sequence[str], folder: Path) -> list[tuple[str,
     for preset in presets:
         storage = fresh_storage(folder / preset)
         measure = Measure()
-        measure.add(lambda: project(work, ClipEncoder(preset=preset), storage))
+        measure.add(lambda preset=preset, storage=storage: project(work, ClipEncoder(preset=preset), storage))
         size = sum(storage.size(clip.key) for clip, _, _ in work)
         rows.append((preset, measure, size))
         print(
@@ -276,7 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     encoder = ClipEncoder()
     clip_seconds = sum(play.duration for play in plays)
     print(
-        f"game: 4 halves of {args.half_minutes:g} min, 1280x720@{FPS}, keyframe every 2 s; {len(plays)} plays, {clip_seconds:.1f} clip-seconds"
+        f"game: 4 halves of {args.half_minutes:g} min, 1280x720@{FPS}, keyframe every 2 s; {len(plays)} plays, "
+        f"{clip_seconds:.1f} clip-seconds"
     )
     print(f"encoding: {encoder.encoding()}", flush=True)
 
@@ -306,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         group = work[number::rounds]
         names = list(ways)[number % len(ways) :] + list(ways)[: number % len(ways)]
         for name in names:
-            measures[name].add(lambda: ways[name](group))
+            measures[name].add(lambda name=name, group=group: ways[name](group))
         print(f"round {number + 1}/{rounds}: " + ", ".join(f"{n} {measures[n].wall:.1f} s" for n in ways), flush=True)
     logging.getLogger("dagster").removeHandler(counter)
 
@@ -317,20 +321,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         smart_errors = error_frames(smart, work)
         worst_psnr, frames = check_smart(smart, reference, work)
         print(
-            f"smart clips: {len(work) - len(counter.reasons)} smart, {len(counter.reasons)} fell back; {frames} frames decoded "
-            f"without error; max error {max(smart_errors):.2f} frames; first frame vs re-encoded: min PSNR {worst_psnr:.1f} dB"
+            f"smart clips: {len(work) - len(counter.reasons)} smart, {len(counter.reasons)} fell back; {frames} "
+            "frames decoded "
+            f"without error; max error {max(smart_errors):.2f} frames; first frame vs re-encoded: min PSNR "
+            f"{worst_psnr:.1f} dB"
         )
         for reason in counter.reasons:
             print(f"  fallback: {reason}")
         errors += smart_errors
-        smart_fields = f" smart_s={measures['smart'].wall:.1f} smart_limit_ratio={measures['smart'].wall / measures['limit'].wall:.2f}"
+        smart_ratio = measures["smart"].wall / measures["limit"].wall
+        smart_fields = f" smart_s={measures['smart'].wall:.1f} smart_limit_ratio={smart_ratio:.2f}"
 
     print()
     print("| way | wall s | CPU s | wall s per clip-second | CPU vs limit |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, measure in measures.items():
         print(
-            f"| {name} | {measure.wall:.1f} | {measure.cpu:.1f} | {measure.wall / clip_seconds:.3f} | {measure.cpu / measures['limit'].cpu:.2f} |"
+            f"| {name} | {measure.wall:.1f} | {measure.cpu:.1f} | {measure.wall / clip_seconds:.3f} | "
+            f"{measure.cpu / measures['limit'].cpu:.2f} |"
         )
 
     preset_rows = []
@@ -343,7 +351,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("| --- | ---: | ---: | ---: | ---: |")
         for preset, measure, size in preset_rows:
             print(
-                f"| {preset} | {measure.wall:.1f} | {measure.cpu:.1f} | {size / 1e6:.1f} | {size / 1e6 / subset_seconds * 60:.1f} |"
+                f"| {preset} | {measure.wall:.1f} | {measure.cpu:.1f} | {size / 1e6:.1f} | "
+                f"{size / 1e6 / subset_seconds * 60:.1f} |"
             )
 
     naive_s, project_s, limit_s = (measures[n].wall for n in ("naive", "project", "limit"))

@@ -235,13 +235,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         peak = combined["rss_peak_mb"] - baseline["rss_peak_mb"]
         print(
             f"combine: {examples} examples ({jsonl_mb:.1f} MB of game JSONL) in {combined['seconds']:.1f} s; "
-            f"peak RSS {combined['rss_peak_mb']:.0f} MB against {baseline['rss_peak_mb']:.0f} MB without the step: +{peak:.0f} MB; "
+            f"peak RSS {combined['rss_peak_mb']:.0f} MB against {baseline['rss_peak_mb']:.0f} MB without the step: "
+            f"+{peak:.0f} MB; "
             f"peak of Python allocations during the step (traced run): {traced['heap_peak_mb']:.1f} MB"
         )
 
     print(
-        f"demo_s={demo_s:.1f} game_skip_s={game_skip_s:.2f} combine_games={args.combine_games} combine_examples={examples} "
-        f"combine_s={combined['seconds']:.1f} combine_rss_growth_mb={peak:.0f} combine_heap_peak_mb={traced['heap_peak_mb']:.1f}"
+        f"demo_s={demo_s:.1f} game_skip_s={game_skip_s:.2f} combine_games={args.combine_games} "
+        f"combine_examples={examples} "
+        f"combine_s={combined['seconds']:.1f} combine_rss_growth_mb={peak:.0f} "
+        f"combine_heap_peak_mb={traced['heap_peak_mb']:.1f}"
     )
     return 0
 

@@ -157,7 +157,7 @@ def sheet_rows(
 def frame_numbers(duration: float, frame_rate: float, count: int) -> list[int]:
     """Which frames (numbered from 0) to show of a clip: ``count`` of them, evenly
     spread from the first frame to the last, each once (fewer for a very short clip)."""
-    frames = max(1, int(round(duration * frame_rate)))
+    frames = max(1, round(duration * frame_rate))
     if count <= 1 or frames == 1:
         return [frames // 2] if count == 1 else [0]
     wanted = [round(i * (frames - 1) / (count - 1)) for i in range(count)]
@@ -218,7 +218,8 @@ def row_filter(row: SheetRow, row_index: int, frames: Mapping[str, Sequence[int]
     ``frames[angle]`` are the frame numbers to show from that angle's clip.
     """
     parts = [
-        f"{_blank(layout.label_width, layout.thumb_height, LABEL_BACKGROUND)},{_text(text_file_name(row_index, 'label'), layout)}[label]"
+        f"{_blank(layout.label_width, layout.thumb_height, LABEL_BACKGROUND)},"
+        f"{_text(text_file_name(row_index, 'label'), layout)}[label]"
     ]
     labels = ["[label]"]
     inputs = 0
@@ -239,7 +240,8 @@ def row_filter(row: SheetRow, row_index: int, frames: Mapping[str, Sequence[int]
             inputs += 1
         else:
             parts.append(
-                f"{_blank(layout.strip_width, layout.thumb_height, BACKGROUND)},{_text(caption, layout, colour=NOTE_COLOUR)}{name}"
+                f"{_blank(layout.strip_width, layout.thumb_height, BACKGROUND)},"
+                f"{_text(caption, layout, colour=NOTE_COLOUR)}{name}"
             )
         labels.append(name)
     stacked = "".join(labels)

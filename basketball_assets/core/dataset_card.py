@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from basketball_assets.core.examples import PROMPT
@@ -80,8 +81,8 @@ class Distribution:
     def rows(self, unit: Any) -> list[tuple[str, int]]:
         """``(bin label, count)`` for each bin, labelled with ``unit(edge)`` texts."""
         names = [unit(edge) for edge in self.edges]
-        labels = [f"< {names[0]}"] + [f"{a} – {b}" for a, b in zip(names, names[1:])] + [f"≥ {names[-1]}"]
-        return list(zip(labels, self.bins))
+        labels = [f"< {names[0]}"] + [f"{a} – {b}" for a, b in pairwise(names)] + [f"≥ {names[-1]}"]
+        return list(zip(labels, self.bins, strict=True))
 
 
 def size_text(size: float) -> str:
@@ -178,7 +179,7 @@ class DatasetCard:
         """Tuning cost: training examples' tokens x epochs x the configured price."""
         return CostEstimate(
             training_examples=self.split_total("training"),
-            tokens_per_epoch=int(round(self.tokens["training"])),
+            tokens_per_epoch=round(self.tokens["training"]),
             epochs=self.assumptions.epochs,
             price_per_million_tokens=self.assumptions.price_per_million_tokens,
             currency=self.assumptions.currency,
@@ -237,7 +238,8 @@ class DatasetCard:
         chars = self.description_chars
         lines += ["", "## Descriptions", ""]
         lines.append(
-            f"{chars.mean or 0:.0f} characters on average (shortest {chars.low or 0:.0f}, longest {chars.high or 0:.0f})."
+            f"{chars.mean or 0:.0f} characters on average (shortest {chars.low or 0:.0f}, longest "
+            f"{chars.high or 0:.0f})."
         )
         lines += ["", markdown_table(["description length", "examples"], chars.rows(lambda e: f"{e:g} chars"))]
         lines += ["", "## Rejected plays", ""]

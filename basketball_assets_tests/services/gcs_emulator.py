@@ -14,6 +14,7 @@ When the emulator cannot start, the tests that need it skip with the reason, exc
 under ``CI=true``, where they fail: CI must run them.
 """
 
+import contextlib
 import http.client
 import os
 import re
@@ -284,10 +285,8 @@ class NetworkFaults:
 def hang_up(request: BaseHTTPRequestHandler) -> None:
     """Close the connection abruptly, as a network reset would."""
     request.close_connection = True
-    try:
+    with contextlib.suppress(OSError):
         request.connection.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
 
 
 @pytest.fixture

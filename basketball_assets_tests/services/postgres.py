@@ -135,7 +135,8 @@ def _run_as(user: str | None, command: list, timeout: float = 60) -> subprocess.
     )
     if completed.returncode != 0:
         raise PostgresUnavailable(
-            f"{Path(str(command[0])).name} exited with {completed.returncode}: {(completed.stderr or completed.stdout).strip()[-1500:]}"
+            f"{Path(str(command[0])).name} exited with {completed.returncode}: "
+            f"{(completed.stderr or completed.stdout).strip()[-1500:]}"
         )
     return completed
 

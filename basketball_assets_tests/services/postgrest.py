@@ -184,7 +184,8 @@ class PostgrestServer:
             except OSError as error:
                 if time.monotonic() > deadline:
                     raise PostgrestUnavailable(
-                        f"PostgREST did not pick up table {table!r} within {timeout:.0f} s ({error}); log:\n{self.log_tail()}"
+                        f"PostgREST did not pick up table {table!r} within {timeout:.0f} s ({error}); "
+                        f"log:\n{self.log_tail()}"
                     ) from None
             time.sleep(0.05)
 
@@ -221,7 +222,7 @@ def start_postgrest(
         "PGRST_ADMIN_SERVER_PORT": str(admin_port),
         "PGRST_LOG_LEVEL": "warn",
     }
-    log = open(log_path, "wb")
+    log = open(log_path, "wb")  # noqa: SIM115 - open for the server's lifetime, closed when it stops
     process = subprocess.Popen(
         [str(binary)], env=environment, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
     )
@@ -242,7 +243,8 @@ def start_postgrest(
                 process.wait()
                 log.close()
                 raise PostgrestUnavailable(
-                    f"PostgREST was not ready within {timeout:.0f} s ({error}): {log_path.read_text(errors='replace')[-1500:]}"
+                    f"PostgREST was not ready within {timeout:.0f} s ({error}): "
+                    f"{log_path.read_text(errors='replace')[-1500:]}"
                 ) from None
         time.sleep(0.05)
     proxy = start_prefix_proxy(port)

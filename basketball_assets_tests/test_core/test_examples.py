@@ -31,7 +31,7 @@ SPEC_EXAMPLE = """{"contents": [
   {"role": "user", "parts": [
     {"fileData": {"fileUri": "gs://uball-training-data/games/{game_id}/clips/{play_id}_{angle}.mp4", "mimeType": "video/mp4"}},
     {"text": "Analyze this basketball play."}]},
-  {"role": "model", "parts": [{"text": "{description}"}]}]}"""
+  {"role": "model", "parts": [{"text": "{description}"}]}]}"""  # noqa: E501 - the contract's text, verbatim
 
 GAME = "6f1c2d3e-0000-4000-8000-000000000001"
 PLAY = "9a8b7c6d-0000-4000-8000-000000000002"

@@ -13,16 +13,16 @@ from basketball_assets.core.fingerprint import clip_fingerprint, stable_hash
 
 ENCODING = {"codec": "libx264", "crf": 23, "preset": "veryfast", "max_height": 720, "audio": "aac"}
 
-BASE = dict(
-    play_id="play-a",
-    angle="broadcast",
-    start_time=70.0,
-    end_time=74.5,
-    video_start=10.0,
-    video_end=14.5,
-    source_identity="sha256:abc/size:1234",
-    encoding=ENCODING,
-)
+BASE = {
+    "play_id": "play-a",
+    "angle": "broadcast",
+    "start_time": 70.0,
+    "end_time": 74.5,
+    "video_start": 10.0,
+    "video_end": 14.5,
+    "source_identity": "sha256:abc/size:1234",
+    "encoding": ENCODING,
+}
 
 
 def fingerprint(**changes) -> str:

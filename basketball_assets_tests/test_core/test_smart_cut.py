@@ -80,10 +80,11 @@ def test_merged_config_refuses_colliding_ids_and_other_profiles():
 
 
 def facts(**changes) -> StreamFacts:
-    values = dict(
-        codec="h264", profile="High", pix_fmt="yuv420p", width=1280, height=720, time_base=Fraction(1, 15360),
-        frame_rate=Fraction(30), avc_config=AvcConfig(100, 0, 31, 4, (SPS,), (PPS,)),
-    )  # fmt: skip
+    values = {
+        "codec": "h264", "profile": "High", "pix_fmt": "yuv420p", "width": 1280, "height": 720,
+        "time_base": Fraction(1, 15360), "frame_rate": Fraction(30),
+        "avc_config": AvcConfig(100, 0, 31, 4, (SPS,), (PPS,)),
+    }  # fmt: skip
     values.update(changes)
     return StreamFacts(**values)
 

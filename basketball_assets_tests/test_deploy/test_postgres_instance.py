@@ -40,7 +40,8 @@ def test_runs_materializations_and_partitions_live_in_postgres_and_survive_a_res
     assert rows("SELECT count(*) FROM runs WHERE status = 'SUCCESS'") == [(2,)]
     assert rows("SELECT partition FROM dynamic_partitions WHERE partitions_def_name = 'games'") == [(game.game_id,)]
     materialized = rows(
-        "SELECT DISTINCT asset_key, partition FROM event_logs WHERE dagster_event_type = 'ASSET_MATERIALIZATION' ORDER BY 1"
+        "SELECT DISTINCT asset_key, partition FROM event_logs "
+        "WHERE dagster_event_type = 'ASSET_MATERIALIZATION' ORDER BY 1"
     )
     assert materialized == [
         ('["combined_dataset"]', None),

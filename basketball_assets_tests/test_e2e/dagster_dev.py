@@ -7,6 +7,7 @@ stopped (the whole group: webserver, daemon, code server, run workers) afterward
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -78,7 +79,8 @@ class DagsterDev:
         def ready() -> bool:
             if self.process.poll() is not None:
                 raise DagsterDevFailed(
-                    f"dagster dev exited with {self.process.returncode}:\n{self.log.read_text(errors='replace')[-4000:]}"
+                    "dagster dev exited with "
+                    f"{self.process.returncode}:\n{self.log.read_text(errors='replace')[-4000:]}"
                 )
             try:
                 data = self.graphql("{ repositoriesOrError { ... on RepositoryConnection { nodes { name } } } }")
@@ -91,18 +93,12 @@ class DagsterDev:
     def stop(self) -> None:
         """Stop the whole process group: SIGTERM, then SIGKILL for whatever is left."""
         if self.process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)  # stragglers (run workers) of the group
-        except ProcessLookupError:
-            pass
         self.process.wait(timeout=10)
         self._log_file.close()
 
@@ -136,7 +132,9 @@ class DagsterDev:
     def stop_sensor(self, state_id: str) -> None:
         data = self.graphql(
             """mutation($id: String) { stopSensor(id: $id) {
-                 __typename ... on StopSensorMutationResult { instigationState { status } } ... on PythonError { message } } }""",
+                 __typename
+                 ... on StopSensorMutationResult { instigationState { status } }
+                 ... on PythonError { message } } }""",
             {"id": state_id},
         )["stopSensor"]
         if data["__typename"] != "StopSensorMutationResult" or data["instigationState"]["status"] != "STOPPED":
@@ -146,7 +144,9 @@ class DagsterDev:
         data = self.graphql(
             """mutation($repo: RepositorySelector!, $name: String!, $key: String!) {
                  addDynamicPartition(repositorySelector: $repo, partitionsDefName: $name, partitionKey: $key) {
-                   __typename ... on PythonError { message } ... on DuplicateDynamicPartitionError { partitionName } } }""",
+                   __typename
+                   ... on PythonError { message }
+                   ... on DuplicateDynamicPartitionError { partitionName } } }""",
             {"repo": self.repository(), "name": partitions_def, "key": key},
         )["addDynamicPartition"]
         if data["__typename"] != "AddDynamicPartitionSuccess":

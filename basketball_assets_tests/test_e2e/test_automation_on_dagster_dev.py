@@ -152,7 +152,7 @@ def test_new_plays_become_a_materialized_game_and_a_backfill_adds_two_more(dagst
     # An engineer backfills two more games from the UI (here: its GraphQL API).
     server.stop_sensor(plays_sensor)
     games_bc = [new_game_id("e2e-backfill-b"), new_game_id("e2e-backfill-c")]
-    for name, game_id in zip(["e2e-backfill-b", "e2e-backfill-c"], games_bc):
+    for name, game_id in zip(["e2e-backfill-b", "e2e-backfill-c"], games_bc, strict=True):
         place_game(storage, plays_db, test_videos, name, plays=plays_now(game_id))
         server.add_partition("games", game_id)
     backfill = server.launch_backfill(GAME_STEPS, games_bc)
@@ -207,5 +207,5 @@ def test_new_plays_become_a_materialized_game_and_a_backfill_adds_two_more(dagst
         assert config.pool_config.default_pool_limit == 1
         backfill_runs = [run["runId"] for run in runs if {"key": "dagster/backfill", "value": backfill} in run["tags"]]
         assert len(backfill_runs) == 2
-        (start_b, end_b), (start_c, end_c) = sorted(clip_step_spans(instance, run_id) for run_id in backfill_runs)
+        (_, end_b), (start_c, _) = sorted(clip_step_spans(instance, run_id) for run_id in backfill_runs)
         assert end_b <= start_c, "the ffmpeg pool let two game_clips steps run at once"
