@@ -73,6 +73,11 @@ class Storage(ConfigurableResource, ABC):
         does not exist, empty when it has none (or none written with these bytes)."""
 
     @abstractmethod
+    def put_text_if_absent(self, key: str, text: str) -> bool:
+        """Store ``text`` as ``key`` only if no object has that key, in one atomic step; whether
+        this call stored it. Two callers racing for one key: exactly one gets ``True``."""
+
+    @abstractmethod
     def exists(self, key: str) -> bool: ...
 
     @abstractmethod
@@ -224,6 +229,21 @@ class LocalStorage(Storage):
         if hashlib.file_digest(handle, "sha256").hexdigest() != described.sha256:
             return {}
         return metadata
+
+    def put_text_if_absent(self, key: str, text: str) -> bool:
+        target = self._path(self.training_bucket, key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            # A hard link fails when the name exists, and shows the whole file at once.
+            os.link(temporary, target)
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(temporary)
+        return True
 
     def exists(self, key: str) -> bool:
         return self._path(self.training_bucket, key).is_file()

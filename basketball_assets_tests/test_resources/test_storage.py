@@ -110,3 +110,31 @@ def test_a_damaged_or_old_sidecar_means_no_metadata(tmp_path: Path, sidecar: str
     (storage.root / ".object-metadata" / storage.training_bucket / f"{KEY}.json").write_text(sidecar)
 
     assert storage.metadata(KEY) == {}
+
+
+def test_put_text_if_absent_lets_exactly_one_of_many_racing_writers_in(tmp_path: Path) -> None:
+    storage = LocalStorage(data_dir=str(tmp_path / "data"))
+    key = "pipeline-state/claims/one.json"
+    start = threading.Barrier(8)
+    won: list[int] = []
+
+    def claim(writer: int) -> None:
+        start.wait(HANG_S)
+        if storage.put_text_if_absent(key, f"writer {writer}\n"):
+            won.append(writer)
+
+    threads = [threading.Thread(target=claim, args=(writer,)) for writer in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(HANG_S)
+
+    assert len(won) == 1
+    assert storage.read_text(key) == f"writer {won[0]}\n"
+    assert not storage.put_text_if_absent(key, "late\n")
+    assert storage.read_text(key) == f"writer {won[0]}\n"
+    # No temporary file is left beside it.
+    assert list(storage.list_keys("pipeline-state/")) == [key]
+    assert [path.name for path in (storage.root / storage.training_bucket / "pipeline-state/claims").iterdir()] == [
+        "one.json"
+    ]
