@@ -154,7 +154,7 @@ def claim_folder(context: AssetExecutionContext, storage: Storage) -> str:
     holds files or another run created its claim first (created atomically, if absent, in
     `pipeline-state/combined-folders/`); then the next second is tried.
     """
-    claim = json.dumps({"run_id": context.run_id}) + "\n"
+    claim = json.dumps({"run_id": context.run.run_id}) + "\n"
     stamps = utc_timestamps_from(datetime.now(UTC), FOLDER_ATTEMPTS)
     for timestamp in stamps:
         # An existing folder (from before claims existed) is taken too; the claim decides between racing runs.
