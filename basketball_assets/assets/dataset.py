@@ -1,7 +1,9 @@
 """``combined_dataset``: every game's JSONL, concatenated into one training and one validation file."""
 
 import hashlib
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster import (
@@ -20,7 +22,13 @@ from pydantic import Field
 from basketball_assets.core.dataset import SPLITS, unique_lines
 from basketball_assets.core.dataset_card import CostAssumptions, DatasetCard, dataset_card_key
 from basketball_assets.core.examples import example_parts
-from basketball_assets.core.layout import clip_of_uri, combined_jsonl_key, utc_timestamp
+from basketball_assets.core.layout import (
+    clip_of_uri,
+    combined_folder,
+    combined_folder_claim_key,
+    combined_jsonl_key,
+    utc_timestamps_from,
+)
 from basketball_assets.core.tuning import DEFAULT_BASE_MODEL, DEFAULT_EPOCHS
 from basketball_assets.partitions import games_partitions
 from basketball_assets.policies import DATASET_GROUP, TRANSIENT_RETRY
@@ -28,6 +36,9 @@ from basketball_assets.resources.storage import Storage
 from basketball_assets.state.clips import GameClipFacts, game_rejections
 from basketball_assets.state.combined import CombinedManifest, write_combined_dataset
 from basketball_assets.state.training_data import read_game_training_data
+
+#: Seconds from now tried for a free combined folder before giving up (one is almost always free).
+FOLDER_ATTEMPTS = 600
 
 
 class DatasetCardConfig(Config):
@@ -95,7 +106,7 @@ def combined_dataset(context: AssetExecutionContext, storage: Storage, config: D
     if not included:
         raise Failure("no game has training data yet: materialize game_training_data first", allow_retries=False)
 
-    timestamp = utc_timestamp()
+    timestamp = claim_folder(context, storage)
     files = {split: combined_jsonl_key(split, timestamp) for split in SPLITS}
     counts: dict[str, int] = {}
     digest = hashlib.sha256()
@@ -133,6 +144,28 @@ def combined_dataset(context: AssetExecutionContext, storage: Storage, config: D
             **card.summary(SPLITS),
         },
         data_version=DataVersion(digest.hexdigest()[:32]),
+    )
+
+
+def claim_folder(context: AssetExecutionContext, storage: Storage) -> str:
+    """The timestamp of a `cumulative-execution-{timestamp}/` folder that this run alone writes.
+
+    Two runs in one second would otherwise write one folder. A second is taken when its folder
+    holds files or another run created its claim first (created atomically, if absent, in
+    `pipeline-state/combined-folders/`); then the next second is tried.
+    """
+    claim = json.dumps({"run_id": context.run.run_id}) + "\n"
+    stamps = utc_timestamps_from(datetime.now(UTC), FOLDER_ATTEMPTS)
+    for timestamp in stamps:
+        # An existing folder (from before claims existed) is taken too; the claim decides between racing runs.
+        folder_empty = next(iter(storage.list_keys(combined_folder(timestamp))), None) is None
+        if folder_empty and storage.put_text_if_absent(combined_folder_claim_key(timestamp), claim):
+            if timestamp != stamps[0]:
+                context.log.info(f"folder {combined_folder(stamps[0])} was taken by another run; writing {timestamp}")
+            return timestamp
+    raise Failure(
+        f"no free cumulative-execution folder from {stamps[0]} to {stamps[-1]} in {storage.uri('')}: other runs "
+        f"claimed them all ({storage.uri(combined_folder_claim_key(stamps[0]))} and after); try again later"
     )
 
 

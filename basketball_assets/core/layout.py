@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from basketball_assets.core.plays import CAMERA_ANGLES
@@ -72,5 +72,20 @@ def game_jsonl_key(game_id: str, split: str, timestamp: str) -> str:
     return f"games/{game_id}/video_{split}_{timestamp}.jsonl"
 
 
+def combined_folder(timestamp: str) -> str:
+    """The folder of one ``combined_dataset`` run: ``cumulative-execution-{timestamp}/``."""
+    return f"cumulative-execution-{timestamp}/"
+
+
 def combined_jsonl_key(split: str, timestamp: str) -> str:
-    return f"cumulative-execution-{timestamp}/combined_{split}.jsonl"
+    return f"{combined_folder(timestamp)}combined_{split}.jsonl"
+
+
+def combined_folder_claim_key(timestamp: str) -> str:
+    """The bookkeeping object whose creation gives one run the folder of ``timestamp``."""
+    return f"{STATE_PREFIX}/combined-folders/cumulative-execution-{timestamp}.json"
+
+
+def utc_timestamps_from(now: datetime, count: int) -> list[str]:
+    """The timestamps of ``now`` and the ``count - 1`` seconds after it, in order."""
+    return [utc_timestamp(now + timedelta(seconds=offset)) for offset in range(count)]

@@ -221,6 +221,21 @@ class GCSStorage(Storage):
         blob = self._get_blob(self.training_bucket, key)
         return None if blob is None else dict(blob.metadata or {})
 
+    def put_text_if_absent(self, key: str, text: str) -> bool:
+        blob = self._blob(self.training_bucket, key)
+        try:
+            with self._errors(self.training_bucket, key, "write"):
+                # Generation 0 means "no live object": GCS refuses the upload (412) if one exists.
+                blob.upload_from_string(
+                    text.encode("utf-8"),
+                    content_type=CONTENT_TYPES.get(Path(key).suffix, "text/plain"),
+                    if_generation_match=0,
+                    retry=self.retry,
+                )
+        except gcs_exceptions.PreconditionFailed:
+            return False
+        return True
+
     def exists(self, key: str) -> bool:
         with self._errors(self.training_bucket, key, "read"):
             return self._blob(self.training_bucket, key).exists(retry=self.retry)

@@ -7,16 +7,16 @@ final name, or not at all.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import shutil
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from dagster import ConfigurableResource
 from pydantic import Field
@@ -24,6 +24,8 @@ from pydantic import Field
 DEFAULT_DATA_DIR = "data"
 VIDEOS_BUCKET = "uball-videos-production"
 TRAINING_BUCKET = "uball-training-data"
+#: Bytes read at a time when copying into storage.
+COPY_CHUNK = 1024 * 1024
 
 
 class VideoNotFound(FileNotFoundError):
@@ -67,7 +69,13 @@ class Storage(ConfigurableResource, ABC):
 
     @abstractmethod
     def metadata(self, key: str) -> dict[str, str] | None:
-        """The custom metadata of ``key``; ``None`` when the object does not exist."""
+        """The custom metadata written with the object's current bytes; ``None`` when the object
+        does not exist, empty when it has none (or none written with these bytes)."""
+
+    @abstractmethod
+    def put_text_if_absent(self, key: str, text: str) -> bool:
+        """Store ``text`` as ``key`` only if no object has that key, in one atomic step; whether
+        this call stored it. Two callers racing for one key: exactly one gets ``True``."""
 
     @abstractmethod
     def exists(self, key: str) -> bool: ...
@@ -136,6 +144,15 @@ class LocalStorage(Storage):
     Custom metadata (clip fingerprints) is kept beside the bucket, in
     ``{data_dir}/.object-metadata/{bucket}/{key}.json``, so the bucket folders hold
     exactly the spec's layout.
+
+    An object and its metadata file are two renames, so they cannot be written in one atomic
+    step as on GCS; two runs writing one key can interleave (A's bytes, B's bytes and metadata,
+    A's metadata). So the metadata file also records the size and SHA-256 of the bytes it was
+    written with, and :meth:`metadata` trusts it only while the object holds exactly those
+    bytes: otherwise the object has no metadata (a clip is cut again), never someone else's.
+    A content hash rather than (inode, mtime, size): file systems reuse inodes and tick
+    timestamps coarsely, and local storage is for single machines, where reading a game's
+    clips once per run is cheap.
     """
 
     data_dir: str = Field(
@@ -178,24 +195,55 @@ class LocalStorage(Storage):
         # Old metadata goes first: a crash between the steps leaves an object without a
         # fingerprint (re-cut next time), never a new fingerprint on old bytes.
         meta_path.unlink(missing_ok=True)
-        self._place(path, target)
+        placed = self._place(path, target)
         if metadata:
+            sidecar = {"object": placed.to_dict(), "metadata": dict(metadata)}
             with atomic_write_path(meta_path) as temporary:
-                temporary.write_text(json.dumps(dict(metadata), sort_keys=True), encoding="utf-8")
+                temporary.write_text(json.dumps(sidecar, sort_keys=True), encoding="utf-8")
 
-    def _place(self, source: Path, target: Path) -> None:
+    def _place(self, source: Path, target: Path) -> ObjectBytes:
+        """Copy ``source`` to ``target`` atomically; the size and hash of the bytes copied."""
         # A copy, not a move: source may be on another file system.
         with atomic_write_path(target) as temporary:
-            shutil.copyfile(source, temporary)
+            return copy_hashing(source, temporary)
 
     def metadata(self, key: str) -> dict[str, str] | None:
-        if not self._path(self.training_bucket, key).is_file():
-            return None
-        meta_path = self._metadata_path(self.training_bucket, key)
         try:
-            return json.loads(meta_path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
+            # The open file pins the bytes checked, whatever is renamed over the key meanwhile.
+            with self._path(self.training_bucket, key).open("rb") as handle:
+                return self._metadata_of(handle, self._metadata_path(self.training_bucket, key))
+        except (FileNotFoundError, IsADirectoryError):
+            return None
+
+    @staticmethod
+    def _metadata_of(handle: BinaryIO, meta_path: Path) -> dict[str, str]:
+        """The metadata recorded for the bytes of ``handle``; empty when none was, or for other bytes."""
+        try:
+            sidecar = json.loads(meta_path.read_text(encoding="utf-8"))
+            described, metadata = ObjectBytes.from_dict(sidecar["object"]), dict(sidecar["metadata"])
+        except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError, ValueError):
+            # Missing, damaged, or written before metadata recorded its bytes: nothing to trust.
             return {}
+        if os.fstat(handle.fileno()).st_size != described.size:
+            return {}
+        if hashlib.file_digest(handle, "sha256").hexdigest() != described.sha256:
+            return {}
+        return metadata
+
+    def put_text_if_absent(self, key: str, text: str) -> bool:
+        target = self._path(self.training_bucket, key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            # A hard link fails when the name exists, and shows the whole file at once.
+            os.link(temporary, target)
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(temporary)
+        return True
 
     def exists(self, key: str) -> bool:
         return self._path(self.training_bucket, key).is_file()
@@ -237,6 +285,32 @@ class LocalStorage(Storage):
         base.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=base) as folder:
             yield Path(folder)
+
+
+@dataclass(frozen=True)
+class ObjectBytes:
+    """What identifies an object's bytes: their size and SHA-256."""
+
+    size: int
+    sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"size": self.size, "sha256": self.sha256}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ObjectBytes:
+        return cls(size=int(data["size"]), sha256=str(data["sha256"]))
+
+
+def copy_hashing(source: Path, target: Path) -> ObjectBytes:
+    """Copy ``source`` to ``target``, hashing the bytes on the way (one read for both)."""
+    digest, size = hashlib.sha256(), 0
+    with source.open("rb") as reader, target.open("wb") as writer:
+        while chunk := reader.read(COPY_CHUNK):
+            digest.update(chunk)
+            writer.write(chunk)
+            size += len(chunk)
+    return ObjectBytes(size, digest.hexdigest())
 
 
 @contextmanager

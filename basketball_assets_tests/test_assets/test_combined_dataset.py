@@ -1,12 +1,15 @@
 """The combined dataset over several real games."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from basketball_assets.core.dataset import SPLITS
 from basketball_assets.core.examples import example_file_uri
+from basketball_assets.core.layout import utc_timestamp
 from basketball_assets.core.split import split_of
+from basketball_assets.state.combined import read_combined_dataset
 from basketball_assets.state.training_data import read_game_training_data
 from basketball_assets_tests.games import place_game
 from basketball_assets_tests.test_assets.pipeline import (
@@ -78,3 +81,29 @@ def test_adding_a_game_keeps_earlier_examples_in_their_split(
     after = combined_examples(storage)
     for split in SPLITS:
         assert set(before[split]) <= set(after[split])
+
+
+def combined_folder_of(storage) -> str:
+    return read_combined_dataset(storage).files["training"].rsplit("/", 1)[0]
+
+
+def test_two_runs_in_one_second_never_write_one_folder(two_games, storage, instance, resources):
+    # Other runs hold the folders of the seconds around now, as a run started in the same
+    # second would: their files must survive, and this run must take the next free second.
+    now = datetime.now(UTC)
+    taken = [utc_timestamp(now + timedelta(seconds=offset)) for offset in range(-1, 61)]
+    others = {f"cumulative-execution-{stamp}/combined_training.jsonl": f'{{"run": "{stamp}"}}\n' for stamp in taken}
+    for key, text in others.items():
+        storage.put_text(key, text)
+
+    materialize_combined(instance, resources)
+    first = combined_folder_of(storage)
+    first_files = {key: storage.read_text(key) for key in storage.list_keys(f"{first}/")}
+    materialize_combined(instance, resources)
+    second = combined_folder_of(storage)
+
+    assert {key: storage.read_text(key) for key in others} == others
+    assert first == f"cumulative-execution-{utc_timestamp(now + timedelta(seconds=61))}"
+    # Two runs back to back (within one second or not) write two folders; the first is untouched.
+    assert second != first
+    assert {key: storage.read_text(key) for key in storage.list_keys(f"{first}/")} == first_files

@@ -11,9 +11,12 @@ from basketball_assets.core.layout import (
     clip_key,
     clip_of_uri,
     clips_prefix,
+    combined_folder,
+    combined_folder_claim_key,
     combined_jsonl_key,
     game_jsonl_key,
     utc_timestamp,
+    utc_timestamps_from,
     video_key,
 )
 
@@ -126,3 +129,14 @@ def new_york_local_time(monkeypatch):
 
 def test_a_naive_time_is_taken_as_utc_whatever_the_machines_zone(new_york_local_time):
     assert utc_timestamp(datetime(2024, 3, 1, 14, 30, 5)) == STAMP
+
+
+def test_combined_folders_and_their_claims():
+    assert combined_folder(STAMP) == f"cumulative-execution-{STAMP}/"
+    assert combined_jsonl_key("training", STAMP).startswith(combined_folder(STAMP))
+    assert combined_folder_claim_key(STAMP) == f"pipeline-state/combined-folders/cumulative-execution-{STAMP}.json"
+
+
+def test_utc_timestamps_from_count_seconds_across_a_day():
+    now = datetime(2024, 12, 31, 23, 59, 58, 900_000, tzinfo=UTC)
+    assert utc_timestamps_from(now, 3) == ["20241231T235958Z", "20241231T235959Z", "20250101T000000Z"]

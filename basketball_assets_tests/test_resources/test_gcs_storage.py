@@ -211,6 +211,13 @@ def test_interrupted_download_leaves_no_cached_video(
     assert storage.fetch_video(key).path.read_bytes() == b"0123456789" * 5000
 
 
+def test_put_text_if_absent_creates_the_object(gcs: GCSStorage, prefix: str) -> None:
+    key = f"{prefix}/claims/one.json"
+    assert gcs.put_text_if_absent(key, '{"run_id": "r1"}\n')
+    assert gcs.read_text(key) == '{"run_id": "r1"}\n'
+    # That a second call gets False rests on GCS's ifGenerationMatch=0, which the emulator ignores.
+
+
 # --- errors ---------------------------------------------------------------------------
 
 
