@@ -29,6 +29,7 @@ from basketball_assets.core.clips import (
     plays_for_angle,
     within_one_frame,
 )
+from basketball_assets.core.ffmpeg_errors import MachineFailure, os_error_failure
 from basketball_assets.core.fingerprint import stable_hash
 from basketball_assets.core.layout import clips_prefix, video_key
 from basketball_assets.core.plays import CAMERA_ANGLES, Play, Rejection
@@ -115,7 +116,9 @@ def game_clips(context: AssetExecutionContext, storage: Storage, video: ClipEnco
     encoding settings) matches is not cut again, so an edited play re-cuts only its own
     clips. Plays that cannot be cut (span outside the video, a missing or corrupt video)
     are rejected with a reason, reported by the `no_rejected_plays` check; the other
-    plays go on. The list of clips is kept at `pipeline-state/games/{game_id}/clips.json`.
+    plays go on. A failure of the machine (no space left, out of memory, a killed ffmpeg)
+    rejects no play: the step fails with `the machine: ...` and is retried. The list of
+    clips is kept at `pipeline-state/games/{game_id}/clips.json`.
 
     The `contact_sheet` metadata shows the game's first plays as a contact sheet: one row
     per play, frames from each angle's clip (first to last), its half and span, or why it
@@ -220,7 +223,8 @@ def facts_of(halves: dict[int, FetchedHalfOrError]) -> dict[int, HalfVideoOrErro
 def cut_missing_clips(
     context: AssetExecutionContext, storage: Storage, video: ClipEncoder, plan: GamePlan
 ) -> ClipsOutcome:
-    """Cut every planned clip whose stored fingerprint differs; failed cuts become rejections."""
+    """Cut every planned clip whose stored fingerprint differs. A cut the source made fail becomes a
+    rejection; one the machine made fail (a full disk, memory, a killed ffmpeg) fails the step."""
     outcome = ClipsOutcome(rejections=list(plan.rejections))
     total = len(plan.clips)
     started = last_report = time.monotonic()
@@ -233,9 +237,11 @@ def cut_missing_clips(
         half = plan.halves[clip.video_key]
         try:
             outcome.cut[clip.key] = cut_clip(storage, video, clip, half.source, half.video)
-        except ClipCutFailed as error:
+        except ClipCutFailed as error:  # the source: this play cannot have this clip
             outcome.rejections.append(Rejection(clip.play_id, clip.angle, str(error)))
             continue
+        except (MachineFailure, OSError) as error:  # the machine: fail the step, its retry policy re-runs it
+            raise machine_failure(error, context.partition_key, clip, storage) from error
         outcome.clips.append(clip)
         if time.monotonic() - last_report >= PROGRESS_EVERY_S or done == total:
             last_report = time.monotonic()
@@ -246,6 +252,21 @@ def cut_missing_clips(
     return outcome
 
 
+def machine_failure(
+    error: MachineFailure | OSError, game_id: str, clip: PlannedClip, storage: Storage
+) -> BaseException:
+    """What to raise when the machine failed cutting ``clip``: a :class:`MachineFailure` naming the play,
+    the game, the video and the scratch folder; an ``OSError`` that is not the machine's, unchanged."""
+    cause = error.cause if isinstance(error, MachineFailure) else os_error_failure(error.errno, str(error))
+    if not cause.machine:
+        return error  # e.g. storage access denied: its own message and retry rules stand
+    task = (
+        f"cutting play {clip.play_id} ({clip.angle}) of game {game_id} "
+        f"from {storage.video_uri(clip.video_key)} into {storage.scratch_root}"
+    )
+    return MachineFailure(cause, task)
+
+
 def cut_clip(storage: Storage, video: ClipEncoder, clip: PlannedClip, source: SourceVideo, half: HalfVideo) -> ClipCut:
     """Cut one clip into a scratch file, check its probed duration, then store it whole; how it was cut."""
     with storage.scratch_dir() as folder:
@@ -254,12 +275,12 @@ def cut_clip(storage: Storage, video: ClipEncoder, clip: PlannedClip, source: So
         try:
             probe = video.probe(path)
         except VideoUnreadable as error:
-            raise ClipCutFailed(f"ffmpeg wrote an unreadable clip from {source.key}: {error}") from error
+            raise ClipCutFailed(f"the source: ffmpeg wrote an unreadable clip from {source.key}: {error}") from error
         # A truncated source makes ffmpeg stop early without an error: catch it here.
         if not within_one_frame(probe.duration, clip.duration, probe.frame_duration):
             raise ClipCutFailed(
-                f"clip from {source.key} came out {probe.duration:.3f} s long instead of {clip.duration:.3f} s: "
-                "the video may be truncated or corrupt there"
+                f"the source: clip from {source.key} came out {probe.duration:.3f} s long "
+                f"instead of {clip.duration:.3f} s: the video may be truncated or corrupt there"
             )
         metadata = {"fingerprint": clip.fingerprint, "play_id": clip.play_id, "angle": clip.angle}
         storage.put_file(clip.key, path, metadata=metadata)

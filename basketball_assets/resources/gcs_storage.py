@@ -54,6 +54,10 @@ class GCSStorage(Storage):
     * Clips and JSONL are uploaded whole (a GCS object appears only when its upload
       completes), with the clip fingerprint as the object's custom metadata in the same
       request, so skip logic works from the bucket alone, on any machine.
+    * No temporary objects: an upload is one whole object, so a killed run leaves nothing
+      partial in a bucket. Only local folders can hold leftovers (the cache's ``.part``
+      downloads, the scratch folders); those of runs that ended are removed when a run
+      sets up storage (:meth:`~basketball_assets.resources.storage.Storage.remove_stale_temporaries`).
     * Transient errors (429, 5xx, connection resets) are retried with exponential
       backoff for up to ``retry_timeout_s``; permanent ones raise errors naming the
       ``gs://`` object and what to check.
@@ -87,6 +91,10 @@ class GCSStorage(Storage):
         default=1.0, gt=0, description="First backoff delay between retries; each next one doubles, up to 60 s."
     )
     read_chunk_mb: int = Field(default=8, ge=1, description="Bytes fetched per request while streaming text lines.")
+    scratch_folder: str = Field(
+        default="",
+        description="Folder for clips being cut before upload; default: basketball-assets-scratch in the system temp.",
+    )
 
     _client: Any = PrivateAttr(default=None)
 
@@ -114,6 +122,14 @@ class GCSStorage(Storage):
     @property
     def video_cache(self) -> Path:
         return Path(self.cache_dir).expanduser()
+
+    @property
+    def scratch_root(self) -> Path:
+        return Path(self.scratch_folder).expanduser() if self.scratch_folder else super().scratch_root
+
+    def partial_write_folders(self) -> list[Path]:
+        # Only the cache's interrupted downloads: uploads leave no partial objects.
+        return [self.video_cache]
 
     def uri_of_bucket(self, bucket: str) -> str:
         return f"gs://{bucket}"

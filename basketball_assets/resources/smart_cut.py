@@ -4,7 +4,10 @@ Functions that :class:`basketball_assets.resources.video.ClipEncoder` calls in `
 mode, with PyAV (FFmpeg's libraries): the whole GOPs inside the clip are copied untouched
 from the source, only the partial GOPs at the head and tail are decoded and re-encoded
 with x264 in the source's profile, under their own parameter-set ids. What may be copied
-and which frames go where is decided in :mod:`basketball_assets.core.smart_cut`.
+and which frames go where is decided in :mod:`basketball_assets.core.smart_cut`. A PyAV
+error with a machine's errno (a full disk, no memory) raises
+:class:`~basketball_assets.core.ffmpeg_errors.MachineFailure`; other errors make the clip
+re-encoded instead.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import av
 
+from basketball_assets.core.ffmpeg_errors import MachineFailure, os_error_failure
 from basketball_assets.core.h264 import (
     NAL_IDR_SLICE,
     NAL_PPS,
@@ -86,7 +90,11 @@ def smart_cut_clip(
             config = merged_avc_config(facts.avc_config, [part.config for part in (head, tail) if part.packets])
             write_smart_clip(target, stream, config, head, copied, tail, plan.first, finish_audio())
         return SmartClip(copied_frames=len(copied), encoded_frames=len(head.packets) + len(tail.packets))
-    except av.FFmpegError as error:
+    except (av.FFmpegError, OSError) as error:
+        # PyAV's errors carry the errno: a full disk or no memory is the machine, not the source.
+        cause = os_error_failure(getattr(error, "errno", None), str(error))
+        if cause.machine:
+            raise MachineFailure(cause, f"cutting {start:.3f}-{end:.3f} s of {source}") from error
         raise SmartCutUnsafe(f"PyAV could not read or write the GOPs: {error}") from error
 
 

@@ -3,6 +3,10 @@
 Both implementations (``LocalStorage`` here, ``GCSStorage`` in ``gcs_storage.py``) mirror
 the spec's bucket layout and make every write atomic: an object appears whole, under its
 final name, or not at all.
+
+Temporary files (scratch folders, hidden ``.part`` files of writes in progress) that a killed
+run left behind are removed when a run next sets up storage, once older than
+``stale_after_hours`` and of no live process (:meth:`Storage.remove_stale_temporaries`).
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import tempfile
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -18,8 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext, get_dagster_logger
 from pydantic import Field
+
+from basketball_assets.core.scratch import Removed, scratch_prefix
+from basketball_assets.resources.scratch import remove_stale
 
 DEFAULT_DATA_DIR = "data"
 VIDEOS_BUCKET = "uball-videos-production"
@@ -49,6 +58,14 @@ class Storage(ConfigurableResource, ABC):
 
     videos_bucket: str = Field(default=VIDEOS_BUCKET, description="Bucket holding Games/{game_id}/*.mp4.")
     training_bucket: str = Field(default=TRAINING_BUCKET, description="Bucket receiving clips and JSONL.")
+    stale_after_hours: float = Field(
+        default=6.0,
+        gt=0,
+        description=(
+            "Scratch folders and partial (.part) files left by runs that ended are removed when a run sets up "
+            "storage, once untouched this many hours; a live run's never are."
+        ),
+    )
 
     # --- videos bucket -------------------------------------------------------------
     @abstractmethod
@@ -106,11 +123,43 @@ class Storage(ConfigurableResource, ABC):
     def local_copy(self, key: str) -> Iterator[Path]:
         """A local file with the object's bytes, for probing (may be the object itself)."""
 
+    @property
+    def scratch_root(self) -> Path:
+        """The folder holding every run's scratch folders (the system's temporary folder by default)."""
+        return Path(tempfile.gettempdir()) / "basketball-assets-scratch"
+
+    def partial_write_folders(self) -> list[Path]:
+        """Local folders where writes leave hidden ``.part`` files until renamed (none by default)."""
+        return []
+
     @contextmanager
     def scratch_dir(self) -> Iterator[Path]:
-        """A private temporary folder for files about to be stored; removed afterwards."""
-        with tempfile.TemporaryDirectory(prefix="basketball-") as folder:
+        """A private temporary folder for files about to be stored; removed afterwards.
+
+        Its name carries this host and process id, so a clean-up never takes a live run's.
+        """
+        self.scratch_root.mkdir(parents=True, exist_ok=True)
+        prefix = scratch_prefix(socket.gethostname(), os.getpid())
+        with tempfile.TemporaryDirectory(dir=self.scratch_root, prefix=prefix) as folder:
             yield Path(folder)
+
+    def remove_stale_temporaries(self) -> Removed:
+        """Remove the scratch folders and ``.part`` files of runs that ended (killed, crashed): those
+        untouched for ``stale_after_hours`` whose owner is not a live process here; what went."""
+        max_age_s = self.stale_after_hours * 3600
+        return remove_stale(self.scratch_root, self.partial_write_folders(), max_age_s, time.time())
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        """Before a run uses storage: remove what killed runs left (:meth:`remove_stale_temporaries`)."""
+        log = context.log or get_dagster_logger()
+        where = ", ".join(str(path) for path in [self.scratch_root, *self.partial_write_folders()])
+        try:
+            removed = self.remove_stale_temporaries()
+        except OSError as error:  # a clean-up problem must not stop the run
+            log.warning(f"could not remove old temporary files from {where}: {error}")
+            return
+        if removed.items:
+            log.info(removed.describe(where, self.stale_after_hours * 3600))
 
     # --- shared helpers ------------------------------------------------------------
     def put_text(self, key: str, text: str) -> None:
@@ -278,13 +327,14 @@ class LocalStorage(Storage):
     def local_copy(self, key: str) -> Iterator[Path]:
         yield self._path(self.training_bucket, key)
 
-    @contextmanager
-    def scratch_dir(self) -> Iterator[Path]:
+    @property
+    def scratch_root(self) -> Path:
         # Inside the data directory, so the final copy stays on one file system.
-        base = self.root / ".scratch"
-        base.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=base) as folder:
-            yield Path(folder)
+        return self.root / ".scratch"
+
+    def partial_write_folders(self) -> list[Path]:
+        # The buckets and .object-metadata: atomic_write_path writes beside each target.
+        return [self.root]
 
 
 @dataclass(frozen=True)

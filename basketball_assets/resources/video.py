@@ -11,6 +11,10 @@ Two ways to cut a clip (``ClipEncoder.mode``):
   the partial GOPs at the head and tail are re-encoded (:mod:`basketball_assets.resources.smart_cut`).
   When the source is not safe to copy from (see
   :func:`basketball_assets.core.smart_cut.smart_cut_obstacles`), the clip is re-encoded instead.
+
+A failed cut is blamed on the source (:class:`ClipCutFailed`: the play is rejected) or on the
+machine (:class:`~basketball_assets.core.ffmpeg_errors.MachineFailure`: a full disk, memory, a
+killed ffmpeg; the step fails and is retried), as :mod:`basketball_assets.core.ffmpeg_errors` decides.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import ffmpeg
 from dagster import ConfigurableResource, get_dagster_logger
 from pydantic import Field
 
+from basketball_assets.core.ffmpeg_errors import MachineFailure, ffmpeg_failure, os_error_failure
 from basketball_assets.core.smart_cut import SmartCutUnsafe
 from basketball_assets.resources.smart_cut import X264Settings, smart_cut_clip
 
@@ -35,7 +40,7 @@ class VideoUnreadable(RuntimeError):
 
 
 class ClipCutFailed(RuntimeError):
-    """ffmpeg could not cut a clip; the message carries ffmpeg's own reason."""
+    """The source could not be cut into a clip (the play is rejected); the message carries ffmpeg's reason."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,9 @@ def probe_video(path: Path | str) -> VideoProbe:
     except VideoUnreadable:
         raise
     except (av.FFmpegError, OSError, ValueError) as error:
+        cause = os_error_failure(getattr(error, "errno", None), str(error))
+        if cause.machine:
+            raise MachineFailure(cause, f"probing {path}") from error
         raise VideoUnreadable(f"{path}: {error}") from error
 
 
@@ -193,12 +201,8 @@ class ClipEncoder(ConfigurableResource):
         if with_audio:
             options.update(acodec="aac", audio_bitrate=self.audio_bitrate)
         command = ffmpeg.output(*streams, str(target), **options).global_args("-nostdin", "-v", "error")
-        try:
-            executable = ffmpeg_executable(self.ffmpeg_binary)
-            command.run(cmd=executable, capture_stdout=True, capture_stderr=True, overwrite_output=True)
-        except ffmpeg.Error as error:
-            reason = ffmpeg_reason(error.stderr) or error
-            raise ClipCutFailed(f"ffmpeg failed cutting {start:.3f}-{end:.3f} s of {source}: {reason}") from error
+        arguments = command.compile(cmd=ffmpeg_executable(self.ffmpeg_binary), overwrite_output=True)
+        run_ffmpeg(arguments, f"cutting {start:.3f}-{end:.3f} s of {source}")
 
     def smart_cut(self, source: Path, start: float, end: float, target: Path, with_audio: bool) -> ClipCut:
         """Cut ``[start, end)`` copying whole GOPs; raises :class:`SmartCutUnsafe` when it can't."""
@@ -229,7 +233,12 @@ class ClipEncoder(ConfigurableResource):
             "-ss", f"{start:.6f}", "-t", f"{end - start:.6f}", "-i", str(source),
             "-vn", "-c:a", "aac", "-b:a", self.audio_bitrate, "-f", "mp4", str(path),
         ]  # fmt: skip
-        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            return subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+        except OSError as error:  # ffmpeg could not even start: no memory, no processes left
+            raise MachineFailure(os_error_failure(error.errno, str(error)), f"starting ffmpeg for {path}") from error
 
     def _finish_audio(
         self, audio: subprocess.Popen | None, source: Path, start: float, end: float, path: Path
@@ -239,7 +248,24 @@ class ClipEncoder(ConfigurableResource):
             return None
         _, stderr = audio.communicate()
         if audio.returncode != 0:
-            raise ClipCutFailed(
-                f"ffmpeg failed encoding the audio of {start:.3f}-{end:.3f} s of {source}: {ffmpeg_reason(stderr)}"
-            )
+            fail(audio.returncode, stderr, f"encoding the audio of {start:.3f}-{end:.3f} s of {source}")
         return path
+
+
+def run_ffmpeg(arguments: list[str], task: str) -> None:
+    """Run ffmpeg; a failure raises :class:`MachineFailure` or :class:`ClipCutFailed` (see :func:`fail`)."""
+    try:
+        result = subprocess.run(arguments, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+    except OSError as error:  # ffmpeg could not even start: no memory, no processes left
+        raise MachineFailure(os_error_failure(error.errno, str(error)), task) from error
+    if result.returncode != 0:
+        fail(result.returncode, result.stderr, task)
+
+
+def fail(returncode: int, stderr: bytes | None, task: str) -> None:
+    """Raise for an ffmpeg that exited with ``returncode``: :class:`MachineFailure` when the machine
+    failed (a full disk, memory, a signal), else :class:`ClipCutFailed` (the source)."""
+    cause = ffmpeg_failure(returncode, (stderr or b"").decode("utf-8", "replace"))
+    if cause.machine:
+        raise MachineFailure(cause, task)
+    raise ClipCutFailed(cause.describe(task))

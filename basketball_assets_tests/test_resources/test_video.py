@@ -11,8 +11,10 @@ import av
 import numpy as np
 import pytest
 
+from basketball_assets.core.ffmpeg_errors import MachineFailure
 from basketball_assets.demo import DemoVideo, render_half
-from basketball_assets.resources.video import ClipEncoder, ffmpeg_executable, probe_video
+from basketball_assets.resources.video import ClipCutFailed, ClipEncoder, ffmpeg_executable, probe_video
+from basketball_assets_tests.machine_faults import full_disk_ffmpeg, killed_ffmpeg, on_full_disk
 from benchmarks.measure import packet_count, psnr
 
 FPS = 25
@@ -214,3 +216,47 @@ def test_clip_mode_and_preset_come_from_the_environment():
         "reencode",
         "veryfast",
     )
+
+
+# --- the machine failing versus the source ---------------------------------------------
+
+
+@pytest.mark.ffmpeg
+@pytest.mark.parametrize("mode", ["reencode", "smart"])
+def test_a_full_disk_is_the_machine_not_the_source(sources, tmp_path, mode):
+    target = on_full_disk(tmp_path / "clip.mp4")  # every write fails with ENOSPC (see machine_faults)
+
+    with pytest.raises(MachineFailure) as failure:
+        ClipEncoder(mode=mode).cut_clip(sources["high_bframes"], 0.52, 5.3, target, with_audio=True)
+
+    assert str(failure.value).startswith("the machine: no space left on device while cutting 0.520-5.300 s of ")
+    assert "free space and re-run" in str(failure.value)
+
+
+@pytest.mark.ffmpeg
+def test_a_full_disk_under_the_smart_cuts_audio_is_the_machine(sources, tmp_path):
+    encoder = ClipEncoder(mode="smart", ffmpeg_binary=full_disk_ffmpeg(tmp_path))  # PyAV writes the video
+
+    with pytest.raises(MachineFailure, match=r"^the machine: no space left on device while encoding the audio of "):
+        encoder.cut_clip(sources["high_bframes"], 0.52, 5.3, tmp_path / "clip.mp4", with_audio=True)
+
+
+@pytest.mark.ffmpeg
+def test_an_ffmpeg_killed_by_a_signal_is_the_machine(sources, tmp_path):
+    encoder = ClipEncoder(ffmpeg_binary=killed_ffmpeg(tmp_path))
+
+    with pytest.raises(MachineFailure, match=r"^the machine: ffmpeg was killed by SIGXFSZ while cutting "):
+        encoder.cut_clip(sources["high_bframes"], 0.52, 5.3, tmp_path / "clip.mp4", with_audio=True)
+
+
+@pytest.mark.ffmpeg
+@pytest.mark.parametrize("mode", ["reencode", "smart"])
+def test_a_source_that_is_not_a_video_is_the_source(tmp_path, mode):
+    garbage = tmp_path / "garbage.mp4"
+    garbage.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64)
+
+    with pytest.raises(ClipCutFailed) as failure:
+        ClipEncoder(mode=mode).cut_clip(garbage, 0.5, 2.0, tmp_path / "clip.mp4", with_audio=False)
+
+    assert str(failure.value).startswith(f"the source: ffmpeg failed while cutting 0.500-2.000 s of {garbage}: ")
+    assert "Invalid data found when processing input" in str(failure.value)
