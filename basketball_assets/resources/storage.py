@@ -21,6 +21,8 @@ from typing import Any
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from basketball_assets.core.ids import object_key_problem
+
 DEFAULT_DATA_DIR = "data"
 VIDEOS_BUCKET = "uball-videos-production"
 TRAINING_BUCKET = "uball-training-data"
@@ -28,6 +30,23 @@ TRAINING_BUCKET = "uball-training-data"
 
 class VideoNotFound(FileNotFoundError):
     """A game video the plays need is not in the videos bucket."""
+
+
+class UnsafeKey(ValueError):
+    """An object key that could leave its folder or nest objects differently (``..``, ``//``,
+    a leading ``/``, a backslash, NUL): refused before anything is read or written."""
+
+
+def check_key(bucket: str, key: str, folder: bool = False) -> str:
+    """``key`` when it may name an object of ``bucket`` (a folder prefix with ``folder``); else
+    raises :class:`UnsafeKey`. Defence in depth: ids are checked before they make keys."""
+    problem = object_key_problem(key, folder=folder)
+    if problem is not None:
+        raise UnsafeKey(
+            f"refused object key {key!r} in bucket {bucket}: it {problem}. Nothing was read or written; keys "
+            "come from game and play ids, so check the ids in the plays table"
+        )
+    return key
 
 
 @dataclass(frozen=True)
@@ -106,6 +125,7 @@ class Storage(ConfigurableResource, ABC):
 
     # --- shared helpers ------------------------------------------------------------
     def put_text(self, key: str, text: str) -> None:
+        check_key(self.training_bucket, key)  # before its name makes a scratch file's
         with self.scratch_dir() as folder:
             path = folder / Path(key).name
             path.write_text(text, encoding="utf-8")
@@ -147,10 +167,12 @@ class LocalStorage(Storage):
     def root(self) -> Path:
         return Path(self.data_dir).expanduser().resolve()
 
-    def _path(self, bucket: str, key: str) -> Path:
+    def _path(self, bucket: str, key: str, folder: bool = False) -> Path:
+        # Every public method maps its key here first, so this is where keys are checked.
+        check_key(bucket, key, folder)
         path = (self.root / bucket / key).resolve()
         if self.root / bucket not in path.parents and path != self.root / bucket:
-            raise ValueError(f"object key {key!r} escapes bucket folder {self.root / bucket}")
+            raise UnsafeKey(f"object key {key!r} resolves outside bucket folder {self.root / bucket} (a symlink?)")
         return path
 
     def _metadata_path(self, bucket: str, key: str) -> Path:
@@ -215,7 +237,7 @@ class LocalStorage(Storage):
 
     def list_keys(self, prefix: str) -> Iterator[str]:
         bucket = self.root / self.training_bucket
-        folder = self._path(self.training_bucket, prefix)
+        folder = self._path(self.training_bucket, prefix, folder=True)
         if not folder.is_dir():
             return
         for path in sorted(folder.rglob("*")):
@@ -224,6 +246,7 @@ class LocalStorage(Storage):
                 yield path.relative_to(bucket).as_posix()
 
     def uri(self, key: str) -> str:
+        check_key(self.training_bucket, key, folder=True)
         return (self.root / self.training_bucket / key).as_uri() if key else self.uri_of_bucket(self.training_bucket)
 
     @contextmanager
