@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from basketball_assets.core.layout import clip_key
 from basketball_assets.core.plays import WHOLE_PLAY, Play, Rejection
 from basketball_assets.core.validation import (
     MAX_DESCRIPTION_CHARACTERS,
@@ -180,6 +181,14 @@ def test_the_reason_names_the_broken_rule_and_shows_the_id_escaped_and_cut():
     )
     problem = row_problem(row("p" * 300))
     assert "is 300 characters long, more than 128" in problem and "p" * 100 not in problem
+
+
+def test_both_ways_to_name_one_object_by_nesting_are_rejected():
+    # Game "B/clips" + play "P" and game "B" + play "clips/P" name the same clip key.
+    assert clip_key("B/clips", "P", "broadcast") == clip_key("B", "clips/P", "broadcast")
+
+    assert "game_id 'B/clips' contains '/'" in row_problem(row("P", game_id="B/clips"))
+    assert "id 'clips/P' contains '/'" in row_problem(row("clips/P", game_id="B"))
 
 
 def test_a_supabase_uuid_id_is_accepted():
