@@ -69,7 +69,7 @@ def test_a_play_id_climbing_into_another_game_is_rejected_and_leaves_that_games_
     assert [clip.play_id for clip in clips] == [rows[0]["id"]]
 
 
-@pytest.mark.parametrize("evil", ["zzz/../{b}", "{b}/clips", "sp ace", "x..y"])
+@pytest.mark.parametrize("evil", ["zzz/../{b}", "{b}/clips", "sp ace"])
 def test_a_game_partition_that_is_not_a_safe_token_fails_once_and_writes_nothing(
     evil, game_b_plays, storage, plays_db, instance, resources
 ):
