@@ -7,6 +7,9 @@ Each tick it reads the plays written since its cursor (with an overlap window, s
 * reports a runless materialization of ``supabase_plays`` for that game, whose data
   version is the hash of the game's rows.
 
+Rows it cannot place (no game id, a game id that is not a safe token, see ``core/ids.py``,
+or no readable write time) are counted and named in a warning, and never become partitions.
+
 It requests no runs itself: the ``games_automation`` sensor sees the new
 ``supabase_plays`` materializations and runs exactly those games' steps. Comparing
 hashes with the last reported ones (kept in the instance, not the cursor) makes a lost
@@ -50,6 +53,7 @@ from basketball_assets.core.changes import (
     read_whole_table,
     rows_by_game,
 )
+from basketball_assets.core.ids import is_safe_id
 from basketball_assets.core.play_rows import plays_data_version
 from basketball_assets.partitions import games_partitions
 from basketball_assets.resources.plays import PlaysSource
@@ -63,9 +67,9 @@ VERSION_LOOKUP_BATCH = 500
 
 
 def table_versions(rows: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str, int]]:
-    """The data version and play count of every game in ``rows`` (rows without a game are
-    skipped: the poll already reported them)."""
-    grouped = rows_by_game(row for row in rows if row.get("game_id"))
+    """The data version and play count of every game in ``rows`` (rows without a game, or whose
+    game id cannot be a partition, are skipped: the poll reports them)."""
+    grouped = rows_by_game(row for row in rows if is_safe_id(row.get("game_id")))
     return {game: (plays_data_version(game_rows), len(game_rows)) for game, game_rows in grouped.items()}
 
 
@@ -153,8 +157,7 @@ def build_plays_sensor(
         cursor, now = PlaysCursor.from_json(context.cursor), clock()
         rows = plays_source.rows_written_since(poll_since(cursor, overlap))
         changes = detect_changes(rows, cursor, overlap)
-        for problem in changes.bad_rows[:SHOWN_IN_LOG]:
-            context.log.warning(f"{problem} in {plays_source.describe()}: fix the row; it is ignored until then")
+        log_bad_rows(context, changes.bad_rows, plays_source.describe())
         full_scan = full_scan_due(cursor, now, full_scan_every)
         next_cursor = (replace(changes.cursor, last_full_scan=now) if full_scan else changes.cursor).to_json()
         if not changes.new_rows and not full_scan:
@@ -210,4 +213,16 @@ def log_games_without_plays(context: SensorEvaluationContext, games: Sequence[st
             f"{len(games)} game partitions have no plays left in {source}: {shown}. Their last outputs "
             "stay in storage and in combined_dataset; to drop them, delete the partitions in the UI, "
             "then materialize combined_dataset."
+        )
+
+
+def log_bad_rows(context: SensorEvaluationContext, problems: Sequence[str], source: str) -> None:
+    """Rows the sensor cannot place (no game id or one that cannot be a partition, no readable
+    write time): counted and the first ones named, for a person to fix in the table."""
+    if problems:
+        shown = "\n".join(f"  {problem}" for problem in problems[:SHOWN_IN_LOG])
+        more = f"\n  ... and {len(problems) - SHOWN_IN_LOG} more" if len(problems) > SHOWN_IN_LOG else ""
+        context.log.warning(
+            f"{len(problems)} rows are ignored (no partition added, nothing reported) until they are fixed "
+            f"in {source}:\n{shown}{more}"
         )

@@ -6,6 +6,7 @@ from dagster import AssetExecutionContext, AssetSpec, DataVersion, Failure, Mate
 
 from basketball_assets.automation import game_step_condition
 from basketball_assets.core.fingerprint import stable_hash
+from basketball_assets.core.ids import SAFE_ID_RULE, id_problem, shown_id
 from basketball_assets.core.report import markdown_table, rejections_table
 from basketball_assets.core.validation import review_plays
 from basketball_assets.partitions import games_partitions
@@ -39,13 +40,15 @@ supabase_plays = AssetSpec(
 def game_plays(context: AssetExecutionContext, plays_source: PlaysSource, storage: Storage) -> MaterializeResult:
     """The game's plays, read from the `plays` table and validated.
 
-    Rows with a bad span, an unknown angle or an empty description are rejected with a
-    reason; duplicate ids keep the row written last. The accepted plays and rejections
+    Rows with an unsafe id, a bad span, an unknown angle, or an empty or overlong description
+    are rejected with a reason; duplicate ids keep the row written last. A game partition whose
+    key is not a safe id fails at once, before anything is read or written. The accepted plays and rejections
     are stored as a snapshot at `pipeline-state/games/{game_id}/plays.json` in the
     training bucket, which the later steps read. The data version is a hash of the
     snapshot, so a game is stale downstream exactly when its plays changed.
     """
     game_id = context.partition_key
+    refuse_unsafe_game_id(game_id)
     rows = plays_source.game_rows(game_id)
     if not rows:
         raise Failure(
@@ -57,7 +60,7 @@ def game_plays(context: AssetExecutionContext, plays_source: PlaysSource, storag
     for note in review.duplicates:
         context.log.warning(f"game {game_id}: duplicate {note}")
     for rejection in review.rejections:
-        context.log.warning(f"game {game_id}: play {rejection.play_id} rejected: {rejection.reason}")
+        context.log.warning(f"game {game_id}: play {shown_id(rejection.play_id)} rejected: {rejection.reason}")
 
     snapshot = PlaysSnapshot(game_id, review)
     key = write_game_plays(storage, snapshot)
@@ -84,3 +87,18 @@ def game_plays(context: AssetExecutionContext, plays_source: PlaysSource, storag
         },
         data_version=DataVersion(stable_hash(snapshot.to_dict())),
     )
+
+
+def refuse_unsafe_game_id(game_id: str) -> None:
+    """Fail, without retries, when a game partition's key cannot name the game's files.
+
+    Partitions come from the plays sensor, which adds only safe ids, but a person can add one
+    in the UI: the key goes into every object key of the game, so it is checked here too.
+    """
+    problem = id_problem(game_id)
+    if problem is not None:
+        raise Failure(
+            f"game partition {shown_id(game_id)} cannot be a game id: it {problem} ({SAFE_ID_RULE}). Nothing was "
+            "read or written: delete the partition in the UI, and fix game_id in the plays table",
+            allow_retries=False,
+        )

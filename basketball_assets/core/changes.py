@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from basketball_assets.core.ids import SAFE_ID_RULE, id_problem, shown_id
 from basketball_assets.core.play_rows import BadPlayRow, require_timestamp, row_mark, written_at
 
 #: Default overlap window: rows committed up to this long after their timestamp are caught.
@@ -107,7 +108,7 @@ class PlaysChanges:
     new_rows: list[Mapping[str, Any]]
     cursor: PlaysCursor
     rows_read: int
-    #: Rows that cannot be placed (no game id, no readable write time), with the reason.
+    #: Rows that cannot be placed (no game id or an unsafe one, no readable write time), with the reason.
     bad_rows: list[str] = field(default_factory=list)
 
     @property
@@ -132,8 +133,7 @@ def detect_changes(
     times: list[datetime] = []
     for row in rows:
         try:
-            if not row.get("game_id"):
-                raise BadPlayRow(f"play {row.get('id')} has no game_id")
+            game_problem(row)
             times.append(written_at(row))
         except BadPlayRow as error:
             bad_rows.append(str(error))
@@ -156,6 +156,23 @@ def detect_changes(
         rows_read=len(rows) + len(bad_rows),
         bad_rows=bad_rows,
     )
+
+
+def game_problem(row: Mapping[str, Any]) -> None:
+    """Raise :class:`BadPlayRow` when the row's game id cannot be a game partition.
+
+    The key would name the game's files and folders, and Dagster forbids some keys (``...``
+    reads as a range in the UI): such a row is reported and skipped, never added.
+    """
+    game_id = row.get("game_id")
+    if not game_id:
+        raise BadPlayRow(f"play {shown_id(row.get('id'))} has no game_id")
+    problem = id_problem(game_id)
+    if problem is not None:
+        raise BadPlayRow(
+            f"play {shown_id(row.get('id'))}: game_id {shown_id(game_id)} {problem}, "
+            f"so it cannot be a game partition ({SAFE_ID_RULE})"
+        )
 
 
 def rows_by_game(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from basketball_assets.core.ids import shown_id
+
 
 def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], limit: int = 50) -> str:
     """A Markdown table, cut to ``limit`` rows with a note saying how many were left out."""
@@ -21,4 +23,5 @@ def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], limit:
 
 
 def rejections_table(rejections: Iterable[Any]) -> str:
-    return markdown_table(["play", "angle", "reason"], ((r.play_id, r.angle, r.reason) for r in rejections))
+    """Rejected plays as a table; an id that is not a safe token is shown escaped and cut."""
+    return markdown_table(["play", "angle", "reason"], ((shown_id(r.play_id), r.angle, r.reason) for r in rejections))

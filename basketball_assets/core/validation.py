@@ -12,8 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from basketball_assets.core.ids import SAFE_ID_RULE, id_problem, shown_id
 from basketball_assets.core.play_rows import finite_seconds, written_at_or_earliest
 from basketball_assets.core.plays import PLAY_ANGLES, WHOLE_PLAY, Play, Rejection
+
+#: The longest description accepted, in characters. Real play descriptions are a few sentences
+#: (well under 1,000 characters); 5,000 leaves room for any of them while a pasted document, which
+#: would dominate an example's token budget (131,072 tokens on Vertex AI), is rejected.
+MAX_DESCRIPTION_CHARACTERS = 5_000
 
 
 @dataclass
@@ -28,6 +34,10 @@ class PlaysReview:
 
 def row_problem(row: Mapping[str, Any]) -> str | None:
     """The reason a row cannot become a play, or ``None`` when it can."""
+    for column in ("id", "game_id"):
+        # Ids name files and partitions: an unsafe one could name another game's files.
+        if (problem := id_problem(row.get(column))) is not None:
+            return f"{column} {shown_id(row.get(column))} {problem}: {SAFE_ID_RULE}"
     start, end = finite_seconds(row.get("start_time")), finite_seconds(row.get("end_time"))
     if start is None or end is None:
         return (
@@ -39,8 +49,14 @@ def row_problem(row: Mapping[str, Any]) -> str | None:
         return f"end_time {end:g} s is not after start_time {start:g} s"
     if row.get("angle") not in PLAY_ANGLES:
         return f"unknown angle {row.get('angle')!r}: expected one of {', '.join(PLAY_ANGLES)}"
-    if not str(row.get("description") or "").strip():
+    description = str(row.get("description") or "").strip()
+    if not description:
         return "empty description: there is nothing for the model to learn"
+    if len(description) > MAX_DESCRIPTION_CHARACTERS:
+        return (
+            f"description is {len(description):,} characters long, more than the "
+            f"{MAX_DESCRIPTION_CHARACTERS:,} a play's description may have"
+        )
     half = row.get("half")
     # ``True == 1`` in Python, so a boolean would pass the membership test as half 1.
     if half is not None and (isinstance(half, bool) or half not in (1, 2)):
@@ -83,7 +99,7 @@ def latest_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[list[Mapping[str, An
         kept.append(newest)
         if len(versions) > 1:
             notes.append(
-                f"play {play_id}: {len(versions)} rows share this id; kept the one written at "
+                f"play {shown_id(play_id)}: {len(versions)} rows share this id; kept the one written at "
                 f"{newest.get('updated_at') or newest.get('created_at')}"
             )
     return kept, notes

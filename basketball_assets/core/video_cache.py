@@ -8,6 +8,7 @@ size limit by evicting the least recently used videos, except those used very re
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -15,13 +16,28 @@ from pathlib import PurePosixPath
 
 def cached_video_name(key: str, generation: int) -> str:
     """The cache file of one generation of a video: ``.../BroadcastHalf1.mp4`` -> ``BroadcastHalf1.g123.mp4``."""
-    name = PurePosixPath(key)
+    name = PurePosixPath(_safe_segment(key.rsplit("/", 1)[-1]))
     return f"{name.stem}.g{generation}{name.suffix}"
+
+
+def cached_video_path(key: str, generation: int) -> str:
+    """Where :func:`cached_video_name` lives below the cache's bucket folder: the key's folders,
+    then the name. Whatever the key, the path stays below that folder: a segment that could
+    leave it (empty, ``.``, ``..``, with a backslash or NUL, hidden) becomes a hash of itself."""
+    folders = [_safe_segment(segment) for segment in key.split("/")[:-1]]
+    return "/".join([*folders, cached_video_name(key, generation)])
+
+
+def _safe_segment(segment: str) -> str:
+    """``segment`` when it is a plain file name, else ``~`` and a hash of it (a plain name)."""
+    if segment and not segment.startswith(".") and not any(character in segment for character in "\\\0"):
+        return segment
+    return "~" + hashlib.sha256(segment.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def is_generation_of(file_name: str, key: str) -> bool:
     """Whether ``file_name`` is :func:`cached_video_name` of ``key`` for some generation."""
-    name = PurePosixPath(key)
+    name = PurePosixPath(_safe_segment(key.rsplit("/", 1)[-1]))
     head, tail = f"{name.stem}.g", name.suffix
     if not (file_name.startswith(head) and file_name.endswith(tail)):
         return False

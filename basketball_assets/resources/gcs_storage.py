@@ -17,8 +17,15 @@ from google.cloud import storage as gcs_storage
 from google.cloud.storage.retry import DEFAULT_RETRY as GCS_DEFAULT_RETRY
 from pydantic import Field, PrivateAttr
 
-from basketball_assets.core.video_cache import CachedVideo, cached_video_name, is_generation_of, videos_to_evict
-from basketball_assets.resources.storage import SourceVideo, Storage, VideoNotFound, atomic_write_path
+from basketball_assets.core.video_cache import CachedVideo, cached_video_path, is_generation_of, videos_to_evict
+from basketball_assets.resources.local_files import atomic_write_path
+from basketball_assets.resources.storage import (
+    SourceVideo,
+    Storage,
+    UnsafeKey,
+    VideoNotFound,
+    check_key,
+)
 
 #: Default size limit of the video cache, in GiB (env BASKETBALL_VIDEO_CACHE_GB).
 DEFAULT_VIDEO_CACHE_GB = 100.0
@@ -135,6 +142,7 @@ class GCSStorage(Storage):
         return f"gs://{bucket}"
 
     def uri(self, key: str) -> str:
+        check_key(self.training_bucket, key, folder=True)
         return f"gs://{self.training_bucket}/{key}" if key else self.uri_of_bucket(self.training_bucket)
 
     @contextmanager
@@ -166,13 +174,14 @@ class GCSStorage(Storage):
 
     # --- videos bucket ---------------------------------------------------------------
     def fetch_video(self, key: str) -> SourceVideo:
+        check_key(self.videos_bucket, key)
         blob = self._get_blob(self.videos_bucket, key)
         if blob is None:
             raise VideoNotFound(
                 f"video {self.video_uri(key)} does not exist: check the game id and that the half "
                 f"was uploaded there (bucket {self.videos_bucket}, env BASKETBALL_VIDEOS_BUCKET)"
             )
-        path = self.video_cache / self.videos_bucket / Path(key).parent / cached_video_name(key, blob.generation)
+        path = self._cache_path(key, blob.generation)
         if path.is_file() and path.stat().st_size == blob.size:
             _mark_used(path)
         else:
@@ -181,6 +190,14 @@ class GCSStorage(Storage):
         # The md5 (absent on composite objects) survives re-uploads of the same bytes.
         version = f"md5:{blob.md5_hash}" if blob.md5_hash else f"generation:{blob.generation}"
         return SourceVideo(key=key, path=path, identity=f"{self.video_uri(key)}#{version}")
+
+    def _cache_path(self, key: str, generation: int) -> Path:
+        """Where one generation of video ``key`` is cached: always inside :attr:`video_cache`."""
+        path = self.video_cache / self.videos_bucket / cached_video_path(key, generation)
+        # Checked resolved, returned as built: the cache's trimming compares paths as rglob lists them.
+        if self.video_cache.resolve() not in path.resolve().parents:
+            raise UnsafeKey(f"video key {key!r} would be cached outside the cache folder {self.video_cache}")
+        return path
 
     def _download(self, blob: gcs_storage.Blob, path: Path) -> None:
         """Download one generation to ``path`` via a temporary name, checksum-verified."""
@@ -219,10 +236,12 @@ class GCSStorage(Storage):
             Path(path).unlink(missing_ok=True)
 
     def put_video(self, key: str, path: Path) -> None:
+        check_key(self.videos_bucket, key)
         self._upload(self.videos_bucket, key, path, metadata=None)
 
     # --- training bucket -------------------------------------------------------------
     def put_file(self, key: str, path: Path, metadata: Mapping[str, str] | None = None) -> None:
+        check_key(self.training_bucket, key)
         self._upload(self.training_bucket, key, path, metadata)
 
     def _upload(self, bucket: str, key: str, path: Path, metadata: Mapping[str, str] | None) -> None:
@@ -234,10 +253,12 @@ class GCSStorage(Storage):
             blob.upload_from_filename(str(path), content_type=content_type, retry=self.retry)
 
     def metadata(self, key: str) -> dict[str, str] | None:
+        check_key(self.training_bucket, key)
         blob = self._get_blob(self.training_bucket, key)
         return None if blob is None else dict(blob.metadata or {})
 
     def put_text_if_absent(self, key: str, text: str) -> bool:
+        check_key(self.training_bucket, key)
         blob = self._blob(self.training_bucket, key)
         try:
             with self._errors(self.training_bucket, key, "write"):
@@ -253,26 +274,32 @@ class GCSStorage(Storage):
         return True
 
     def exists(self, key: str) -> bool:
+        check_key(self.training_bucket, key)
         with self._errors(self.training_bucket, key, "read"):
             return self._blob(self.training_bucket, key).exists(retry=self.retry)
 
     def size(self, key: str) -> int:
+        check_key(self.training_bucket, key)
         blob = self._get_blob(self.training_bucket, key)
         if blob is None:
             raise FileNotFoundError(f"{self.uri(key)} does not exist")
         return int(blob.size)
 
     def iter_lines(self, key: str) -> Iterator[str]:
+        check_key(self.training_bucket, key)
         blob = self._get_blob(self.training_bucket, key)
         if blob is None:
             raise FileNotFoundError(f"{self.uri(key)} does not exist")
         # Ranged reads of read_chunk_mb each, pinned to the generation just looked up.
         chunk_size = self.read_chunk_mb * 1024 * 1024
-        with self._errors(self.training_bucket, key, "read"):
-            with blob.open("rt", encoding="utf-8", chunk_size=chunk_size, retry=self.retry) as handle:
-                yield from handle
+        with (
+            self._errors(self.training_bucket, key, "read"),
+            blob.open("rt", encoding="utf-8", chunk_size=chunk_size, retry=self.retry) as handle,
+        ):
+            yield from handle
 
     def read_text(self, key: str) -> str | None:
+        check_key(self.training_bucket, key)
         try:
             with self._errors(self.training_bucket, key, "read"):
                 return self._blob(self.training_bucket, key).download_as_text(encoding="utf-8", retry=self.retry)
@@ -280,6 +307,7 @@ class GCSStorage(Storage):
             return None
 
     def list_keys(self, prefix: str) -> Iterator[str]:
+        check_key(self.training_bucket, prefix, folder=True)
         with self._errors(self.training_bucket, prefix, "list"):
             # Uploads are whole objects: a listed object is never half written.
             for blob in self.client.list_blobs(self.training_bucket, prefix=prefix, retry=self.retry):
@@ -287,6 +315,7 @@ class GCSStorage(Storage):
 
     @contextmanager
     def local_copy(self, key: str) -> Iterator[Path]:
+        check_key(self.training_bucket, key)
         with self.scratch_dir() as folder:
             path = folder / Path(key).name
             try:

@@ -9,13 +9,15 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dagster import ConfigurableResource, get_dagster_logger
+from dagster import ConfigurableResource, Failure, get_dagster_logger
 from pydantic import Field
 
+from basketball_assets.core.ids import shown_id
 from basketball_assets.core.play_rows import PLAY_COLUMNS, as_play_row, as_utc_iso, in_written_order, parse_timestamp
 from basketball_assets.core.validation import row_problem
 
 if TYPE_CHECKING:
+    import httpx
     from postgrest import SyncSelectRequestBuilder
     from supabase import Client
 
@@ -123,6 +125,29 @@ class PlaysReadError(RuntimeError):
     """Supabase did not answer a plays query; the message names the query and what to check."""
 
 
+class PlaysAccessDenied(Failure, PermissionError):
+    """Supabase refused the key (HTTP 401/403): the message names the settings to check.
+
+    A ``Failure`` that forbids retries: the assets' retry policy is for network blips, and a
+    refused key does not start working by itself; retrying only delays the message.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(description=message, allow_retries=False)
+
+
+class _Refused(Exception):
+    """Raised by the HTTP client on a 401/403, before supabase-py turns it into a plain error."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(f"HTTP {status}: {reason}")
+        self.status, self.reason = status, reason
+
+
+#: HTTP statuses that say the key, or the role it stands for, may not do this.
+REFUSED_STATUSES = (401, 403)
+
+
 #: PostgreSQL's "undefined column": how PostgREST answers a select of a column the table lacks.
 UNDEFINED_COLUMN = "42703"
 
@@ -184,6 +209,8 @@ class SupabasePlays(PlaysSource):
         try:
             with self._connected() as client:
                 client.table(self.table).select(column).limit(1).execute()
+        except _Refused as refused:
+            raise self._refused_error(f"whether column {column!r} exists", refused) from None
         except APIError as error:
             if error.code == UNDEFINED_COLUMN:
                 return False
@@ -198,7 +225,8 @@ class SupabasePlays(PlaysSource):
         import httpx
         from supabase import ClientOptions, create_client
 
-        with httpx.Client(timeout=self.timeout_seconds, follow_redirects=True) as http:
+        hooks = {"response": [self._refuse_denied]}
+        with httpx.Client(timeout=self.timeout_seconds, follow_redirects=True, event_hooks=hooks) as http:
             yield create_client(self.url, self.key, options=ClientOptions(httpx_client=http))
 
     def _read_all(
@@ -236,6 +264,8 @@ class SupabasePlays(PlaysSource):
     def _execute(self, query: Any, what: str) -> Any:
         try:
             return query.execute()
+        except _Refused as refused:
+            raise self._refused_error(what, refused) from None
         except Exception as error:
             raise self._read_error(what, error) from error
 
@@ -246,12 +276,33 @@ class SupabasePlays(PlaysSource):
             f"read table {self.table!r}, and that the table exists with the spec's columns."
         )
 
+    def _refuse_denied(self, response: httpx.Response) -> None:
+        """Stop at the first 401/403, with the server's reason (never the key, which it does not echo)."""
+        if response.status_code in REFUSED_STATUSES:
+            response.read()
+            try:
+                body = response.json()
+                reason = " ".join(str(body.get(part) or "") for part in ("code", "message")).strip()
+            except (ValueError, AttributeError):
+                reason = response.text
+            reason = (reason or response.reason_phrase).replace(self.key, "<SUPABASE_KEY>")[:300]
+            raise _Refused(response.status_code, reason)
+
+    def _refused_error(self, what: str, refused: _Refused) -> PlaysAccessDenied:
+        return PlaysAccessDenied(
+            f"reading {what} from {self.describe()} was refused: HTTP {refused.status} ({refused.reason}). "
+            f"Check that SUPABASE_URL is the project's URL, that SUPABASE_KEY is a key of that project (the "
+            f"service-role key, or the anon key with a row-level security policy that lets it read), and that "
+            f"its role may read table {self.table!r} (SUPABASE_PLAYS_TABLE). Not retried: a refused key does "
+            "not start working by itself."
+        )
+
     def _checked(self, rows: Iterable[Mapping[str, Any]], where: str) -> list[dict[str, Any]]:
         """Rows in the common shape; the ones that cannot become plays are logged, not dropped."""
         shaped = [as_play_row(row) for row in rows]
         problems = [(row.get("id"), problem) for row in shaped if (problem := row_problem(row)) is not None]
         if problems:
-            listed = "\n".join(f"  play {play_id}: {problem}" for play_id, problem in problems[:20])
+            listed = "\n".join(f"  play {shown_id(play_id)}: {problem}" for play_id, problem in problems[:20])
             more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
             get_dagster_logger().warning(
                 f"{where}: {len(problems)} of {len(shaped)} rows in {self.describe()} cannot become plays and will be "

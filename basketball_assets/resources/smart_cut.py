@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 
 import av
@@ -213,7 +214,7 @@ def read_gop_window(
     else:
         raise SmartCutUnsafe(f"could not seek to a keyframe before {start:.3f} s")
     pts = sorted(packet.pts for packet in packets)
-    if any(b - a != facts.frame_ticks for a, b in zip(pts, pts[1:])):
+    if any(b - a != facts.frame_ticks for a, b in pairwise(pts)):
         raise SmartCutUnsafe("frames are not evenly spaced (variable frame rate or dropped frames)")
     return GopWindow(packets, boundaries, bytes(stream.codec_context.extradata))
 
@@ -330,7 +331,7 @@ def write_smart_clip(
         video = output.add_stream_from_template(source_stream)
         video.codec_context.extradata = config.to_bytes()
         timed: list[tuple[float, av.Packet]] = []
-        for (pts, _, keyframe, data), decode_ts in zip(samples, dts):
+        for (pts, _, keyframe, data), decode_ts in zip(samples, dts, strict=True):
             packet = av.Packet(data)
             packet.pts, packet.dts, packet.time_base = pts - first_pts, decode_ts - first_pts, time_base
             packet.is_keyframe = keyframe

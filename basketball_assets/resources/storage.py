@@ -27,18 +27,36 @@ from typing import Any, BinaryIO
 from dagster import ConfigurableResource, InitResourceContext, get_dagster_logger
 from pydantic import Field
 
+from basketball_assets.core.ids import object_key_problem
 from basketball_assets.core.scratch import Removed, scratch_prefix
+from basketball_assets.resources.local_files import ObjectBytes, atomic_write_path, copy_hashing
 from basketball_assets.resources.scratch import remove_stale
 
 DEFAULT_DATA_DIR = "data"
 VIDEOS_BUCKET = "uball-videos-production"
 TRAINING_BUCKET = "uball-training-data"
 #: Bytes read at a time when copying into storage.
-COPY_CHUNK = 1024 * 1024
 
 
 class VideoNotFound(FileNotFoundError):
     """A game video the plays need is not in the videos bucket."""
+
+
+class UnsafeKey(ValueError):
+    """An object key that could leave its folder or nest objects differently (``..``, ``//``,
+    a leading ``/``, a backslash, NUL): refused before anything is read or written."""
+
+
+def check_key(bucket: str, key: str, folder: bool = False) -> str:
+    """``key`` when it may name an object of ``bucket`` (a folder prefix with ``folder``); else
+    raises :class:`UnsafeKey`. Defence in depth: ids are checked before they make keys."""
+    problem = object_key_problem(key, folder=folder)
+    if problem is not None:
+        raise UnsafeKey(
+            f"refused object key {key!r} in bucket {bucket}: it {problem}. Nothing was read or written; keys "
+            "come from game and play ids, so check the ids in the plays table"
+        )
+    return key
 
 
 @dataclass(frozen=True)
@@ -163,6 +181,7 @@ class Storage(ConfigurableResource, ABC):
 
     # --- shared helpers ------------------------------------------------------------
     def put_text(self, key: str, text: str) -> None:
+        check_key(self.training_bucket, key)  # before its name makes a scratch file's
         with self.scratch_dir() as folder:
             path = folder / Path(key).name
             path.write_text(text, encoding="utf-8")
@@ -213,10 +232,12 @@ class LocalStorage(Storage):
     def root(self) -> Path:
         return Path(self.data_dir).expanduser().resolve()
 
-    def _path(self, bucket: str, key: str) -> Path:
+    def _path(self, bucket: str, key: str, folder: bool = False) -> Path:
+        # Every public method maps its key here first, so this is where keys are checked.
+        check_key(bucket, key, folder)
         path = (self.root / bucket / key).resolve()
         if self.root / bucket not in path.parents and path != self.root / bucket:
-            raise ValueError(f"object key {key!r} escapes bucket folder {self.root / bucket}")
+            raise UnsafeKey(f"object key {key!r} resolves outside bucket folder {self.root / bucket} (a symlink?)")
         return path
 
     def _metadata_path(self, bucket: str, key: str) -> Path:
@@ -312,7 +333,7 @@ class LocalStorage(Storage):
 
     def list_keys(self, prefix: str) -> Iterator[str]:
         bucket = self.root / self.training_bucket
-        folder = self._path(self.training_bucket, prefix)
+        folder = self._path(self.training_bucket, prefix, folder=True)
         if not folder.is_dir():
             return
         for path in sorted(folder.rglob("*")):
@@ -321,6 +342,7 @@ class LocalStorage(Storage):
                 yield path.relative_to(bucket).as_posix()
 
     def uri(self, key: str) -> str:
+        check_key(self.training_bucket, key, folder=True)
         return (self.root / self.training_bucket / key).as_uri() if key else self.uri_of_bucket(self.training_bucket)
 
     @contextmanager
@@ -335,49 +357,3 @@ class LocalStorage(Storage):
     def partial_write_folders(self) -> list[Path]:
         # The buckets and .object-metadata: atomic_write_path writes beside each target.
         return [self.root]
-
-
-@dataclass(frozen=True)
-class ObjectBytes:
-    """What identifies an object's bytes: their size and SHA-256."""
-
-    size: int
-    sha256: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"size": self.size, "sha256": self.sha256}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ObjectBytes:
-        return cls(size=int(data["size"]), sha256=str(data["sha256"]))
-
-
-def copy_hashing(source: Path, target: Path) -> ObjectBytes:
-    """Copy ``source`` to ``target``, hashing the bytes on the way (one read for both)."""
-    digest, size = hashlib.sha256(), 0
-    with source.open("rb") as reader, target.open("wb") as writer:
-        while chunk := reader.read(COPY_CHUNK):
-            digest.update(chunk)
-            writer.write(chunk)
-            size += len(chunk)
-    return ObjectBytes(size, digest.hexdigest())
-
-
-@contextmanager
-def atomic_write_path(target: Path) -> Iterator[Path]:
-    """A hidden temporary path beside ``target`` for the caller to write; renamed to ``target``
-    when the block ends without error, removed otherwise.
-
-    Beside the target, so the rename stays on one file system and is atomic: readers of the
-    folder see the old file or the whole new one, never a partial one (and ``list_keys``
-    skips the hidden name).
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    os.close(fd)
-    try:
-        yield Path(temporary)
-        os.replace(temporary, target)
-    finally:
-        # Gone already after the rename; left only by an error.
-        Path(temporary).unlink(missing_ok=True)

@@ -32,7 +32,8 @@ from pathlib import Path
 from dagster import DagsterInstance
 
 from basketball_assets.resources import ClipEncoder, LocalPlaysDatabase, LocalStorage
-from basketball_assets.resources.storage import ObjectBytes, SourceVideo
+from basketball_assets.resources.local_files import ObjectBytes
+from basketball_assets.resources.storage import SourceVideo
 from basketball_assets_tests.test_assets.pipeline import materialize_combined, materialize_game
 
 #: Seconds a stopped worker waits to be killed before giving up on its own.

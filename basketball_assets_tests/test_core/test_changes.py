@@ -104,6 +104,21 @@ def test_rows_without_a_game_or_a_readable_time_are_reported_and_skipped():
     assert len(changes.bad_rows) == 2 and "p2" in changes.bad_rows[0] and "yesterday" in changes.bad_rows[1]
 
 
+def test_rows_whose_game_id_cannot_be_a_partition_key_are_reported_and_skipped():
+    rows = [row("p1"), row("p2", game="a\nb"), row("p3", game="x...y"), row("p4", game="B/clips")]
+    changes = detect_changes(rows, PlaysCursor(), OVERLAP)
+    assert changes.games == ["game-a"] and [r["id"] for r in changes.new_rows] == ["p1"]
+    assert changes.bad_rows == [
+        "play p2: game_id 'a\\nb' contains '\\n', so it cannot be a game partition (an id must be a UUID or 1 to "
+        "128 letters, digits, '-', '_' or '.', not starting with '.' and without '..')",
+        "play p3: game_id 'x...y' contains '..', so it cannot be a game partition (an id must be a UUID or 1 to "
+        "128 letters, digits, '-', '_' or '.', not starting with '.' and without '..')",
+        "play p4: game_id 'B/clips' contains '/', so it cannot be a game partition (an id must be a UUID or 1 to "
+        "128 letters, digits, '-', '_' or '.', not starting with '.' and without '..')",
+    ]
+    assert changes.rows_read == 4
+
+
 def test_thousands_of_rows_in_one_second_are_each_counted_once():
     rows = [row(f"p{n:05d}", game=f"game-{n % 700:03d}") for n in range(5000)]
     first = detect_changes(rows, PlaysCursor(), OVERLAP)

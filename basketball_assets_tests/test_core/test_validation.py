@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from basketball_assets.core.layout import clip_key
 from basketball_assets.core.plays import WHOLE_PLAY, Play, Rejection
 from basketball_assets.core.validation import (
+    MAX_DESCRIPTION_CHARACTERS,
     latest_rows,
     review_plays,
     row_problem,
@@ -141,6 +143,70 @@ def test_a_non_numeric_time_is_quoted_in_the_reason():
 @pytest.mark.parametrize("half", [0, 3, -1, 1.5, "1", "first", True, False])
 def test_a_bad_half_is_rejected(half):
     assert row_problem(row(half=half)) == f"half must be 1, 2 or empty (got {half!r})"
+
+
+UNSAFE_IDS = [
+    "../../other-game/clips/play-a",
+    "B/clips",
+    "a\\b",
+    "a\nb",
+    " ",
+    "sp ace",
+    "x...y",
+    ".hidden",
+    "",
+    "p" * 300,
+]
+
+
+@pytest.mark.parametrize("play_id", UNSAFE_IDS)
+def test_a_play_id_that_is_not_a_safe_token_is_rejected_with_the_rule(play_id):
+    problem = row_problem(row(play_id))
+
+    assert problem is not None and problem.startswith("id ")
+    assert "an id must be a UUID or 1 to 128 letters, digits" in problem
+
+
+@pytest.mark.parametrize("game_id", UNSAFE_IDS)
+def test_a_game_id_that_is_not_a_safe_token_is_rejected_with_the_rule(game_id):
+    problem = row_problem(row(game_id=game_id))
+
+    assert problem is not None and problem.startswith("game_id ")
+
+
+def test_the_reason_names_the_broken_rule_and_shows_the_id_escaped_and_cut():
+    assert row_problem(row("a\nb")) == (
+        "id 'a\\nb' contains '\\n': an id must be a UUID or 1 to 128 letters, digits, '-', '_' or '.', "
+        "not starting with '.' and without '..'"
+    )
+    problem = row_problem(row("p" * 300))
+    assert "is 300 characters long, more than 128" in problem and "p" * 100 not in problem
+
+
+def test_both_ways_to_name_one_object_by_nesting_are_rejected():
+    # Game "B/clips" + play "P" and game "B" + play "clips/P" name the same clip key.
+    assert clip_key("B/clips", "P", "broadcast") == clip_key("B", "clips/P", "broadcast")
+
+    assert "game_id 'B/clips' contains '/'" in row_problem(row("P", game_id="B/clips"))
+    assert "id 'clips/P' contains '/'" in row_problem(row("clips/P", game_id="B"))
+
+
+def test_a_supabase_uuid_id_is_accepted():
+    assert row_problem(row("0b0f6a8e-3c1d-4e5f-9a7b-2c3d4e5f6a7b", game_id=GAME.upper())) is None
+
+
+def test_a_description_longer_than_the_bound_is_rejected_with_its_length():
+    assert row_problem(row(description="x" * MAX_DESCRIPTION_CHARACTERS)) is None
+    problem = row_problem(row(description="A long story. " * 250_000))
+
+    assert problem == "description is 3,499,999 characters long, more than the 5,000 a play's description may have"
+
+
+def test_one_unsafe_id_among_good_rows_is_one_rejection():
+    review = review_plays([row("play-a"), row("p" * 300), row("play-b")])
+
+    assert [play.id for play in review.plays] == ["play-a", "play-b"]
+    assert [(r.play_id, r.angle) for r in review.rejections] == [("p" * 300, WHOLE_PLAY)]
 
 
 # A game's rows: other plays go on

@@ -7,8 +7,12 @@ tests fail for a reader that does not page. Each test reads its own fresh ``play
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -19,11 +23,11 @@ from basketball_assets.assets.plays import game_plays
 from basketball_assets.core.plays import WHOLE_PLAY
 from basketball_assets.core.validation import review_plays
 from basketball_assets.resources import LocalPlaysDatabase, LocalStorage, build_plays_source
-from basketball_assets.resources.plays import PlaysReadError, SupabasePlays
+from basketball_assets.resources.plays import PlaysAccessDenied, PlaysReadError, SupabasePlays
 from basketball_assets.settings import Settings
 from basketball_assets.state.plays import PlaysSnapshot, plays_snapshot_key
 from basketball_assets_tests.games import good_plays, play_row
-from basketball_assets_tests.services.postgrest import MAX_ROWS, anon_key
+from basketball_assets_tests.services.postgrest import MAX_ROWS, _PrefixStrippingHandler, anon_key
 from basketball_assets_tests.services.supabase import SupabaseServer
 
 pytestmark = pytest.mark.services
@@ -291,8 +295,67 @@ def test_a_missing_table_fails_naming_the_table_and_what_to_check(supabase_serve
 
 def test_a_key_signed_with_another_secret_is_refused_clearly(supabase_server, plays_table):
     source = SupabasePlays(url=supabase_server.url, key=anon_key("not-the-projects-jwt-secret-" * 2), table=plays_table)
-    with pytest.raises(PlaysReadError, match="SUPABASE_KEY"):
+    with pytest.raises(PlaysAccessDenied, match=r"refused: HTTP 401 .*SUPABASE_KEY") as refused:
         source.game_ids()
+    assert source.key not in str(refused.value)
+
+
+@contextmanager
+def counting_gateway(supabase_server: SupabaseServer) -> Iterator[tuple[str, list[str]]]:
+    """Another ``/rest/v1`` gateway in front of the stand-in's PostgREST that records every
+    request it relays: the URL to use as SUPABASE_URL, and the list of requests."""
+    requests: list[str] = []
+
+    class Counting(_PrefixStrippingHandler):
+        upstream = ("127.0.0.1", supabase_server.postgrest.port)
+
+        def _relay(self) -> None:
+            requests.append(f"{self.command} {self.path}")
+            super()._relay()
+
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _relay
+
+    gateway = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+    gateway.daemon_threads = True
+    threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    try:
+        host, port = gateway.server_address[:2]
+        yield f"http://{host}:{port}", requests
+    finally:
+        gateway.shutdown()
+        gateway.server_close()
+
+
+@pytest.mark.parametrize("refused", ["key-of-another-project", "table-the-key-may-not-read"])
+def test_a_refused_key_fails_game_plays_after_one_request_naming_the_settings_never_the_key(
+    refused, supabase_server, plays_table, local_storage, dagster_instance: DagsterInstance, caplog
+):
+    if refused == "key-of-another-project":
+        key, table = anon_key("not-the-projects-jwt-secret-" * 2), plays_table
+    else:  # this project's key, but its role may not read the table: PostgREST answers 401 too
+        key, table = supabase_server.key, supabase_server.new_plays_table()
+        supabase_server.sql(f"REVOKE SELECT ON {table} FROM anon")
+    game_id = str(uuid.uuid4())
+    dagster_instance.add_dynamic_partitions("games", [game_id])
+
+    with counting_gateway(supabase_server) as (url, requests), caplog.at_level(logging.DEBUG):
+        result = materialize(
+            [game_plays],
+            partition_key=game_id,
+            instance=dagster_instance,
+            resources={"plays_source": SupabasePlays(url=url, key=key, table=table), "storage": local_storage},
+            raise_on_error=False,
+        )
+
+    assert not result.success
+    assert len(requests) == 1, requests
+    (failure,) = result.get_step_failure_events()
+    message = failure.step_failure_data.user_failure_data.description
+    assert "401" in message and "SUPABASE_URL" in message and "SUPABASE_KEY" in message and repr(table) in message
+    logged = [str(record.dagster_event or "") + record.message for record in dagster_instance.all_logs(result.run_id)]
+    everything = "\n".join([message, *logged, caplog.text, str(failure.step_failure_data.error)])
+    assert key not in everything and key.rsplit(".", 1)[-1] not in everything
+    assert local_storage.read_text(plays_snapshot_key(game_id)) is None
 
 
 # The pipeline on Supabase

@@ -4,6 +4,7 @@ Each test runs ticks the way the daemon does: evaluate the sensor, then apply it
 result to the instance (report the asset events, add the partitions) and keep its cursor.
 """
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,16 +38,29 @@ def play(play_id: str, game_id: str, at: datetime = T0, **values) -> dict:
     }
 
 
+class Records(logging.Handler):
+    """The warnings a sensor's context logs, kept for the test to read."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 class Ticks:
     """The daemon's side of the sensor: evaluate, apply, keep the cursor."""
 
     def __init__(self, instance: DagsterInstance, database: LocalPlaysDatabase, sensor=plays_sensor):
         self.instance, self.database, self.sensor, self.cursor = instance, database, sensor, None
+        self.log = Records()
 
     def tick(self) -> SensorResult:
         context = build_sensor_context(
             instance=self.instance, cursor=self.cursor, resources={"plays_source": self.database}
         )
+        context.log.addHandler(self.log)
         result = self.sensor(context)
         for event in result.asset_events:
             self.instance.report_runless_asset_event(event)
@@ -263,3 +277,37 @@ def test_full_scans_can_be_turned_off(instance, database, clock):
     database.delete_rows(["a2"])
     clock.now = T0 + timedelta(days=2)
     assert ticks.tick().asset_events == []
+
+
+# Untrusted game ids: never a partition
+
+
+#: Game ids the issue saw the sensor add as partitions, and two that name other games' files.
+UNSAFE_GAMES = ["a\nb", "x...y", " ", "sp ace", "zzz/../game-a", "g" * 300]
+
+
+def test_rows_whose_game_id_cannot_be_a_partition_are_logged_and_not_reported(ticks, database, instance):
+    database.upsert_rows([play("a1", "game-a"), *(play(f"bad{n}", game) for n, game in enumerate(UNSAFE_GAMES))])
+
+    first = ticks.tick()  # a fresh cursor: every row read, every game hashed
+
+    assert added_games(first) == ["game-a"] and reported_games(first) == ["game-a"]
+    assert instance.get_dynamic_partitions(games_partitions.name) == ["game-a"]
+    log = "\n".join(record.getMessage() for record in ticks.log.records)
+    assert f"{len(UNSAFE_GAMES)} rows are ignored" in log
+    for game in UNSAFE_GAMES[:-1]:
+        assert f"game_id {game!r}" in log
+    assert "game_id 'ggggg" in log and "(300 characters)" in log and "g" * 100 not in log
+
+    # Later rows come through a poll, not a full scan: the same rule.
+    later = T0 + timedelta(minutes=1)
+    database.upsert_rows([play("c1", "game-c", later), play("bad-later", "sp/ace", later)])
+    second = ticks.tick()
+    assert added_games(second) == ["game-c"] and reported_games(second) == ["game-c"]
+    assert sorted(instance.get_dynamic_partitions(games_partitions.name)) == ["game-a", "game-c"]
+
+
+def test_an_unsafe_play_id_in_a_safe_game_still_reports_the_game(ticks, database):
+    # game_plays rejects the play with its reason, where everyone sees it.
+    database.upsert_rows([play("../../game-b/clips/p", "game-a")])
+    assert reported_games(ticks.tick()) == ["game-a"]
