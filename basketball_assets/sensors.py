@@ -148,7 +148,8 @@ def build_plays_sensor(
         asset_selection=[supabase_plays.key],
         description=(
             "Polls the plays table for new and edited plays, and scans it whole every "
-            "BASKETBALL_PLAYS_FULL_SCAN_MINUTES (default 60) for deleted ones. Adds new games to the `games` partitions and reports `supabase_plays` "
+            "BASKETBALL_PLAYS_FULL_SCAN_MINUTES (default 60) for deleted ones. Adds new games to the `games` "
+            "partitions and reports `supabase_plays` "
             "for every game whose plays changed; the `games_automation` sensor then materializes "
             "those games."
         ),

@@ -142,14 +142,14 @@ def detect_changes(
     rows = placed
     new_rows = [
         row
-        for row, moment in zip(rows, times)
+        for row, moment in zip(rows, times, strict=True)
         if (window_start is None or moment >= window_start) and row_mark(row) not in cursor.seen
     ]
     high_water = max([*times, *([cursor.high_water] if cursor.high_water else [])], default=None)
     if high_water is None:
         return PlaysChanges(new_rows=[], cursor=cursor, rows_read=0, bad_rows=bad_rows)
     next_start = high_water - overlap
-    seen = frozenset(row_mark(row) for row, moment in zip(rows, times) if moment >= next_start)
+    seen = frozenset(row_mark(row) for row, moment in zip(rows, times, strict=True) if moment >= next_start)
     return PlaysChanges(
         new_rows=new_rows,
         cursor=PlaysCursor(high_water=high_water, seen=seen, last_full_scan=cursor.last_full_scan),

@@ -205,13 +205,13 @@ def rejections(result):
 @pytest.mark.parametrize(
     "bad, reason",
     [
-        (dict(start_time=11.0, end_time=12.5, angle="broadcast"), "crosses the end of half 1 at 12 s"),
-        (dict(start_time=20.0, end_time=23.0, angle="broadcast"), "after the end of the last video (22 s"),
-        (dict(start_time=5.0, end_time=4.0, angle="tactical"), "end_time 4 s is not after start_time 5 s"),
-        (dict(start_time=-1.0, end_time=2.0, angle="tactical"), "negative time"),
-        (dict(start_time=1.0, end_time=2.0, angle="sideline"), "unknown angle 'sideline'"),
-        (dict(start_time=1.0, end_time=2.0, angle="broadcast", description="  "), "empty description"),
-        (dict(start_time=3.0, end_time=5.0, angle="broadcast", half=2), None),
+        ({"start_time": 11.0, "end_time": 12.5, "angle": "broadcast"}, "crosses the end of half 1 at 12 s"),
+        ({"start_time": 20.0, "end_time": 23.0, "angle": "broadcast"}, "after the end of the last video (22 s"),
+        ({"start_time": 5.0, "end_time": 4.0, "angle": "tactical"}, "end_time 4 s is not after start_time 5 s"),
+        ({"start_time": -1.0, "end_time": 2.0, "angle": "tactical"}, "negative time"),
+        ({"start_time": 1.0, "end_time": 2.0, "angle": "sideline"}, "unknown angle 'sideline'"),
+        ({"start_time": 1.0, "end_time": 2.0, "angle": "broadcast", "description": "  "}, "empty description"),
+        ({"start_time": 3.0, "end_time": 5.0, "angle": "broadcast", "half": 2}, None),
     ],
     ids=[
         "crosses-half",

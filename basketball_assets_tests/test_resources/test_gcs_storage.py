@@ -291,7 +291,7 @@ def test_writing_to_a_missing_bucket_names_the_bucket_setting(gcs_emulator: GCSE
     storage = gcs_emulator.storage(tmp_path / "cache", training_bucket="no-such-bucket-here", **QUICK_RETRY)
 
     with pytest.raises(
-        FileNotFoundError, match="bucket no-such-bucket-here does not exist.*BASKETBALL_TRAINING_BUCKET"
+        FileNotFoundError, match=r"bucket no-such-bucket-here does not exist.*BASKETBALL_TRAINING_BUCKET"
     ):
         storage.put_text("a.json", "{}")
 
