@@ -228,7 +228,7 @@ class Workers:
         deadline = time.monotonic() + REACH_S
         while time.monotonic() < deadline:
             if moment.at == "scratch":
-                seen.update(scratch.glob("*/*.mp4"))
+                seen.update(clips_being_written(scratch))
                 if len(seen) >= moment.occurrence:
                     return f"ffmpeg writing {sorted(seen)[-1].name}"
             elif marker.exists():
@@ -236,6 +236,15 @@ class Workers:
             time.sleep(0.002)
         log = (place.folder / "worker.log").read_text(encoding="utf-8", errors="replace")[-3000:]
         raise AssertionError(f"the run never reached '{moment.name}'; its log ends:\n{log}")
+
+
+def clips_being_written(scratch: Path) -> list[Path]:
+    """The mp4s in the run's scratch folders now; none when a folder vanished while listed
+    (a finished cut removes its folder, and pathlib's glob then raises)."""
+    try:
+        return list(scratch.glob("*/*.mp4"))
+    except FileNotFoundError:
+        return []
 
 
 @pytest.fixture(scope="module")
