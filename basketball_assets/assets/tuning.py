@@ -28,13 +28,14 @@ from dagster import (
 from pydantic import Field
 
 from basketball_assets.core import tuning
-from basketball_assets.core.dataset import SPLITS
+from basketball_assets.core.dataset import SPLITS, clips_changed
 from basketball_assets.core.fingerprint import stable_hash
 from basketball_assets.core.tuning import PollSchedule, TuningSettings
 from basketball_assets.policies import DATASET_GROUP
 from basketball_assets.resources.storage import Storage
 from basketball_assets.resources.vertex import TRANSIENT_ERRORS, TuningJobStatus, VertexTuning
-from basketball_assets.state.combined import read_combined_dataset
+from basketball_assets.state.clips import current_fingerprints
+from basketball_assets.state.combined import CombinedManifest, read_combined_dataset
 
 #: The asset tuned on (named, not imported: asset modules do not import each other).
 COMBINED_DATASET = AssetKey("combined_dataset")
@@ -44,6 +45,8 @@ DATA_VERSION_TAG = "dagster/data_version"
 LIMITS_CHECK_NAME = "within_tuning_limits"
 #: Consecutive failed status polls (network, 5xx) tolerated before giving up on following a job.
 MAX_POLL_ERRORS = 10
+#: Changed clips named in a refusal before the rest are only counted.
+SHOWN_CLIPS = 10
 #: While a job's state does not change, a "still running" line this often (seconds).
 HEARTBEAT_S = 30 * 60
 
@@ -162,6 +165,7 @@ def dataset_to_tune(
         raise Failure("tuned_model did not start a tuning job: " + "; ".join(problems), allow_retries=False)
     version, storage_id = latest_dataset_materialization(instance, uris["training"])
     require_limits_check_passed(instance, storage_id)
+    require_clips_unchanged(storage, manifest)
     # An empty validation file is not sent: Vertex AI would reject it, and it is optional.
     has_validation = manifest.counts.get("validation", 1) > 0
     return DatasetToTune(
@@ -214,6 +218,38 @@ def require_limits_check_passed(instance: DagsterInstance, materialization_id: i
         raise Failure(
             f"the {LIMITS_CHECK_NAME} check failed on the latest combined_dataset ({evaluation.description or 'see its report'}): "
             "fix the dataset and materialize combined_dataset again before tuning",
+            allow_retries=False,
+        )
+
+
+def require_clips_unchanged(storage: Storage, manifest: CombinedManifest) -> None:
+    """Every clip the dataset references must still be the one it was combined with.
+
+    The dataset's version covers its clips' fingerprints as combined; a clip re-cut since
+    (its game re-materialized) is other data under the same URI, which that version and the
+    job's labels do not describe. Compared with the games' current clips manifests: one read
+    per game, written by game_clips once its clips are stored.
+    """
+    if manifest.clip_fingerprints is None:
+        raise Failure(
+            "the combined dataset was written before its clips' fingerprints were recorded, so tuning cannot tell "
+            "whether its clips changed since: materialize combined_dataset again",
+            allow_retries=False,
+        )
+    current = current_fingerprints(storage, manifest.clip_fingerprints)
+    changed = [
+        storage.uri(key)
+        for game_id, recorded in sorted(manifest.clip_fingerprints.items())
+        for key in clips_changed(recorded, current[game_id])
+    ]
+    if changed:
+        shown = ", ".join(changed[:SHOWN_CLIPS]) + (
+            f" and {len(changed) - SHOWN_CLIPS} more" if len(changed) > SHOWN_CLIPS else ""
+        )
+        raise Failure(
+            f"{len(changed)} clips of the combined dataset changed since it was combined (re-cut or removed): {shown}. "
+            "Tuning now would train on clips its dataset version does not describe: materialize combined_dataset "
+            "again (after game_training_data of their games, if that is stale), then tuned_model",
             allow_retries=False,
         )
 
