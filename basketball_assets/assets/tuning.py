@@ -2,8 +2,9 @@
 
 A tuning job costs real money and runs for hours, so this step validates everything it
 can before the first call, never starts a second job for the same dataset version and
-hyper-parameters (it attaches to the one that exists), logs the job's progress, and
-cancels the job if its Dagster run is terminated.
+hyper-parameters (it attaches to the one that exists, or to the one another run is starting:
+see tuning_jobs.py), logs the job's progress, and cancels the job if its Dagster run is
+terminated and this run created it.
 """
 
 import time
@@ -36,6 +37,7 @@ from basketball_assets.resources.storage import Storage
 from basketball_assets.resources.vertex import TRANSIENT_ERRORS, TuningJobStatus, VertexTuning
 from basketball_assets.state.clips import current_fingerprints
 from basketball_assets.state.combined import CombinedManifest, read_combined_dataset
+from basketball_assets.tuning_jobs import ChosenJob, JobRequest, existing_or_new_job
 
 #: The asset tuned on (named, not imported: asset modules do not import each other).
 COMBINED_DATASET = AssetKey("combined_dataset")
@@ -104,7 +106,10 @@ class DatasetToTune:
     version: str
 
 
-@asset(deps=[COMBINED_DATASET], group_name=DATASET_GROUP, kinds={"vertexai", "gemini"})
+# The pool lets an operator queue tuning steps one at a time in the UI (`dagster instance concurrency
+# set vertex_tuning 1`); it is not the guard against two jobs: the claim in tuning_jobs.py is, in any
+# deployment (a pool limit lives only in the instance database, and in-process runs skip the run queue).
+@asset(deps=[COMBINED_DATASET], group_name=DATASET_GROUP, kinds={"vertexai", "gemini"}, pool="vertex_tuning")
 def tuned_model(
     context: AssetExecutionContext, config: TuningConfig, vertex: VertexTuning, storage: Storage
 ) -> MaterializeResult:
@@ -113,19 +118,26 @@ def tuned_model(
     Materialized only on request: a tuning job costs money and hours. Before any call it
     checks the settings, that the dataset is on Cloud Storage (gs://) and that the
     `within_tuning_limits` check passed on it. A job already running or succeeded for the
-    same dataset version and hyper-parameters is followed instead of starting another.
-    Terminating the run cancels the job. Records the job, the tuned model and endpoint,
-    the hyper-parameters and the dataset version it was trained on.
+    same dataset version and hyper-parameters is followed instead of starting another, also
+    when runs start together. Terminating the run cancels the job if this run started it.
+    Records the job, the tuned model and endpoint, the hyper-parameters and the dataset
+    version it was trained on.
     """
     settings = config.settings()
     dataset = dataset_to_tune(context.instance, vertex, storage, settings)
     labels = tuning.job_labels(settings, dataset.version)
-    job, attached = existing_or_new_job(context, vertex, settings, dataset, labels)
-    job = follow_job(context, vertex, job, config.schedule())
+    request = JobRequest(settings, dataset.training_uri, dataset.validation_uri, dataset.version, labels)
+    schedule = config.schedule()
+    chosen = existing_or_new_job(
+        context.log, context.instance, context.run_id, vertex, storage, request, schedule.initial_s
+    )
+    attached = not chosen.created
+    job = follow_job(context, vertex, chosen, schedule)
     if job.state != tuning.SUCCEEDED:
         raise Failure(
             description=(
-                f"tuning job {job.name} ended {tuning.short_state(job.state)}: {job.error or 'Vertex AI gave no error message'}. "
+                f"tuning job {job.name} ended {tuning.short_state(job.state)}: "
+                f"{job.error or 'Vertex AI gave no error message'}. "
                 f"See {tuning.console_url(job.name)}; fix the cause and materialize tuned_model again "
                 "(a job that did not succeed is never reused: a new one will start)."
             ),
@@ -190,7 +202,8 @@ def latest_dataset_materialization(instance: DagsterInstance, training_uri: str)
     if recorded_uri != training_uri:
         raise Failure(
             f"the combined dataset in storage ({training_uri}) is not the one the latest combined_dataset "
-            f"materialization recorded ({recorded_uri}): materialize combined_dataset again so the version tuned on is known",
+            f"materialization recorded ({recorded_uri}): materialize combined_dataset again so the version tuned "
+            "on is known",
             allow_retries=False,
         )
     version = materialization.tags.get(DATA_VERSION_TAG) if materialization.tags else None
@@ -216,7 +229,8 @@ def require_limits_check_passed(instance: DagsterInstance, materialization_id: i
         )
     if not evaluation.passed:
         raise Failure(
-            f"the {LIMITS_CHECK_NAME} check failed on the latest combined_dataset ({evaluation.description or 'see its report'}): "
+            f"the {LIMITS_CHECK_NAME} check failed on the latest combined_dataset "
+            f"({evaluation.description or 'see its report'}): "
             "fix the dataset and materialize combined_dataset again before tuning",
             allow_retries=False,
         )
@@ -254,46 +268,23 @@ def require_clips_unchanged(storage: Storage, manifest: CombinedManifest) -> Non
         )
 
 
-# --- the job: find or create, then follow ---------------------------------------------
-
-
-def existing_or_new_job(
-    context: AssetExecutionContext,
-    vertex: VertexTuning,
-    settings: TuningSettings,
-    dataset: DatasetToTune,
-    labels: dict[str, str],
-) -> tuple[TuningJobStatus, bool]:
-    """A running or succeeded job for this dataset version and these hyper-parameters if
-    there is one (attached: nothing more is spent), else a new job."""
-    jobs = vertex.find_jobs(tuning.identity_labels(labels))
-    chosen = tuning.pick_existing((job.name, job.state, job.create_time) for job in jobs)
-    if chosen is not None:
-        job = next(job for job in jobs if job.name == chosen[0])
-        context.log.info(
-            f"attaching to tuning job {job.name} ({tuning.short_state(job.state)}), which already tunes dataset version "
-            f"{dataset.version} with the same hyper-parameters; no new job is started. {tuning.console_url(job.name)}"
-        )
-        return job, True
-    display_name = settings.display_name or tuning.default_display_name(dataset.version)
-    job = vertex.create_job(settings, dataset.training_uri, dataset.validation_uri, labels, display_name)
-    context.log.info(
-        f"started tuning job {job.name}: {settings.base_model}, {settings.epochs} epochs, learning rate x{settings.learning_rate_multiplier}, "
-        f"{settings.adapter_size}, on {dataset.training_uri} (dataset version {dataset.version}). {tuning.console_url(job.name)}"
-    )
-    return job, False
+# --- the job: find, claim or create (tuning_jobs.py), then follow ----------------------
 
 
 def follow_job(
-    context: AssetExecutionContext, vertex: VertexTuning, job: TuningJobStatus, schedule: PollSchedule
+    context: AssetExecutionContext, vertex: VertexTuning, chosen: ChosenJob, schedule: PollSchedule
 ) -> TuningJobStatus:
     """Poll the job with backoff until it finishes, logging each change of state with the
-    time elapsed since the job was created. A terminated run cancels the job."""
-    log_state(context, job, changed=True)
+    time elapsed since the job was created. A terminated run cancels the job only if it
+    created it; a run that attached stops following and says how to cancel it."""
+    log_state(context, chosen.job, changed=True)
     try:
-        return poll_until_finished(context, vertex, job, schedule.delays())
+        return poll_until_finished(context, vertex, chosen.job, schedule.delays())
     except (DagsterExecutionInterruptedError, KeyboardInterrupt):
-        cancel_on_termination(context, vertex, job.name)
+        if chosen.created:
+            cancel_on_termination(context, vertex, chosen.job.name)
+        else:
+            leave_on_termination(context, chosen.job.name)
         raise
 
 
@@ -310,7 +301,8 @@ def poll_until_finished(
             if errors > MAX_POLL_ERRORS:
                 raise Failure(
                     f"lost track of tuning job {job.name} after {errors} failed status requests ({error}); the job may "
-                    f"still be running: see {tuning.console_url(job.name)}, and materialize tuned_model again to attach to it",
+                    f"still be running: see {tuning.console_url(job.name)}, and materialize tuned_model again to "
+                    "attach to it",
                     allow_retries=False,
                 ) from error
             context.log.warning(f"status of tuning job {job.name} unavailable ({error}); retrying")
@@ -318,7 +310,8 @@ def poll_until_finished(
         errors = 0
         if latest.billable_tokens and not job.billable_tokens:
             context.log.info(
-                f"Vertex AI counts {latest.billable_tokens:,} billable tokens in the dataset ({latest.dataset_examples:,} examples); "
+                f"Vertex AI counts {latest.billable_tokens:,} billable tokens in the dataset "
+                f"({latest.dataset_examples:,} examples); "
                 "training is billed on tokens times epochs: check the Vertex AI pricing page for the price"
             )
         changed = latest.state != job.state
@@ -347,6 +340,15 @@ def cancel_on_termination(context: AssetExecutionContext, vertex: VertexTuning, 
         )
         return
     context.log.info(f"cancellation of tuning job {name} requested")
+
+
+def leave_on_termination(context: AssetExecutionContext, name: str) -> None:
+    # Another run created the job (and may still follow it): stopping to watch cancels nothing.
+    context.log.warning(
+        f"run terminated while following tuning job {name}, which another run started: the job goes on. "
+        f"To stop it (and its cost), cancel it in the console, {tuning.console_url(name)}, or: "
+        f"{tuning.cancel_command(name)}"
+    )
 
 
 def seconds_since(iso_time: str) -> float:

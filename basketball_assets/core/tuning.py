@@ -243,6 +243,15 @@ def console_url(job_name: str) -> str:
     )
 
 
+def cancel_command(job_name: str) -> str:
+    """The REST call that cancels a tuning job, for logs that tell a person how."""
+    location = job_name.split("/")[3]
+    return (
+        'curl -X POST -H "Authorization: Bearer $(gcloud auth print-access-token)" '
+        f"https://{location}-aiplatform.googleapis.com/v1/{job_name}:cancel"
+    )
+
+
 def format_elapsed(seconds: float) -> str:
     """``3725`` -> ``1h 02m 05s``."""
     seconds = int(round(seconds))

@@ -217,6 +217,23 @@ class GCSStorage(Storage):
             content_type = CONTENT_TYPES.get(Path(key).suffix, "application/octet-stream")
             blob.upload_from_filename(str(path), content_type=content_type, retry=self.retry)
 
+    def create_text(self, key: str, text: str) -> bool:
+        blob = self._blob(self.training_bucket, key)
+        try:
+            with self._errors(self.training_bucket, key, "write"):
+                # Generation 0 means "no live object": GCS refuses the upload (412) if one exists.
+                blob.upload_from_string(
+                    text,
+                    content_type=CONTENT_TYPES.get(Path(key).suffix, "text/plain"),
+                    if_generation_match=0,
+                    retry=self.retry,
+                )
+        except gcs_exceptions.PreconditionFailed:
+            # Also what a retried upload whose first attempt succeeded sees: callers that must
+            # know read the object back (a claim names the run that took it).
+            return False
+        return True
+
     def metadata(self, key: str) -> dict[str, str] | None:
         blob = self._get_blob(self.training_bucket, key)
         return None if blob is None else dict(blob.metadata or {})

@@ -66,6 +66,11 @@ class Storage(ConfigurableResource, ABC):
         """
 
     @abstractmethod
+    def create_text(self, key: str, text: str) -> bool:
+        """Store ``text`` as ``key`` only if no object has that name: ``True`` if this call created
+        it, ``False`` if one existed. Atomic, so of runs racing for one key exactly one wins (claims)."""
+
+    @abstractmethod
     def metadata(self, key: str) -> dict[str, str] | None:
         """The custom metadata of ``key``; ``None`` when the object does not exist."""
 
@@ -182,6 +187,22 @@ class LocalStorage(Storage):
         if metadata:
             with atomic_write_path(meta_path) as temporary:
                 temporary.write_text(json.dumps(dict(metadata), sort_keys=True), encoding="utf-8")
+
+    def create_text(self, key: str, text: str) -> bool:
+        target = self._path(self.training_bucket, key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole under a hidden name, then hard-linked to the final name: link() fails if
+        # the name exists, so creation is exclusive (as O_CREAT|O_EXCL) and never shows a partial file.
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.link(temporary, target)
+            return True
+        except FileExistsError:
+            return False
+        finally:
+            Path(temporary).unlink(missing_ok=True)
 
     def _place(self, source: Path, target: Path) -> None:
         # A copy, not a move: source may be on another file system.
