@@ -17,7 +17,13 @@ from dagster import (
 from pydantic import Field
 
 from basketball_assets.core.dataset import SPLITS, DatasetDigest, unique_lines
-from basketball_assets.core.dataset_card import CostAssumptions, DatasetCard, dataset_card_key
+from basketball_assets.core.dataset_card import (
+    DEFAULT_CHARACTERS_PER_TOKEN,
+    DEFAULT_TOKENS_PER_CLIP_SECOND,
+    CostAssumptions,
+    DatasetCard,
+    dataset_card_key,
+)
 from basketball_assets.core.examples import example_parts
 from basketball_assets.core.layout import ClipName, clip_of_uri, combined_jsonl_key, utc_timestamp
 from basketball_assets.core.tuning import DEFAULT_BASE_MODEL, DEFAULT_EPOCHS
@@ -41,15 +47,19 @@ class DatasetCardConfig(Config):
     price_per_million_training_tokens: float = Field(
         default=25.0,
         ge=0,
-        description="Assumed price (USD) of one million training tokens for base_model; check Vertex AI's pricing page.",
+        description=(
+            "Assumed price (USD) of one million training tokens for base_model; check Vertex AI's pricing page."
+        ),
     )
     tokens_per_clip_second: float = Field(
-        default=295.0,
+        default=DEFAULT_TOKENS_PER_CLIP_SECOND,
         gt=0,
         description="Assumed tokens per second of clip (video frames plus audio) at the default media resolution.",
     )
     characters_per_token: float = Field(
-        default=4.0, gt=0, description="Assumed characters per text token (prompt and description)."
+        default=DEFAULT_CHARACTERS_PER_TOKEN,
+        gt=0,
+        description="Assumed characters per text token (prompt and description).",
     )
 
     def assumptions(self) -> CostAssumptions:

@@ -9,7 +9,7 @@ from typing import Any
 
 from basketball_assets.core.clips import PlannedClip
 from basketball_assets.core.plays import Rejection
-from basketball_assets.core.tuning import ClipFacts
+from basketball_assets.core.tuning_limits import ClipFacts
 from basketball_assets.resources.storage import Storage
 from basketball_assets.state.files import game_state_key, read_game_state
 

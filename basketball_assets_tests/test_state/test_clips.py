@@ -7,7 +7,7 @@ from dagster import Failure
 
 from basketball_assets.core.clips import PlannedClip
 from basketball_assets.core.plays import Rejection
-from basketball_assets.core.tuning import ClipFacts
+from basketball_assets.core.tuning_limits import ClipFacts
 from basketball_assets.state.clips import (
     ClipsManifest,
     GameClipFacts,
