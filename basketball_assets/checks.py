@@ -11,12 +11,19 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeve
 from pydantic import Field
 
 from basketball_assets.assets.dataset import combined_dataset
-from basketball_assets.core import tuning
 from basketball_assets.core.dataset import SPLITS, line_digest
+from basketball_assets.core.dataset_card import DEFAULT_CHARACTERS_PER_TOKEN, DEFAULT_TOKENS_PER_CLIP_SECOND
 from basketball_assets.core.examples import example_file_uri
 from basketball_assets.core.layout import clip_of_uri
 from basketball_assets.core.report import markdown_table
-from basketball_assets.core.tuning import LimitsReport, TuningLimits
+from basketball_assets.core.tuning import DEFAULT_BASE_MODEL
+from basketball_assets.core.tuning_limits import (
+    LimitProblem,
+    LimitsReport,
+    TuningLimits,
+    check_limits,
+    max_example_tokens,
+)
 from basketball_assets.partitions import games_partitions
 from basketball_assets.resources.storage import Storage
 from basketball_assets.state.clips import clip_facts_in
@@ -89,6 +96,26 @@ class TuningLimitsConfig(Config):
     """Settings of the ``within_tuning_limits`` check."""
 
     min_training_examples: int = Field(default=16, description="Fewest training examples worth a tuning job.")
+    base_model: str = Field(
+        default=DEFAULT_BASE_MODEL, description="The model to be tuned: its maximum of tokens per example applies."
+    )
+    tokens_per_clip_second: float = Field(
+        default=DEFAULT_TOKENS_PER_CLIP_SECOND,
+        gt=0,
+        description="Assumed tokens per second of clip (the dataset card's assumption), to estimate each example.",
+    )
+    characters_per_token: float = Field(
+        default=DEFAULT_CHARACTERS_PER_TOKEN, gt=0, description="Assumed characters per text token (as the card)."
+    )
+
+    def limits(self) -> TuningLimits:
+        return TuningLimits(
+            min_training_examples=self.min_training_examples,
+            max_example_tokens=max_example_tokens(self.base_model),
+            base_model=self.base_model,
+            tokens_per_clip_second=self.tokens_per_clip_second,
+            characters_per_token=self.characters_per_token,
+        )
 
 
 # Not blocking: a dataset below the limits is still a sound dataset of what exists (a
@@ -97,11 +124,13 @@ class TuningLimitsConfig(Config):
 @asset_check(asset=combined_dataset)
 def within_tuning_limits(config: TuningLimitsConfig, storage: Storage) -> AssetCheckResult:
     """Vertex AI's documented tuning limits, checked before any money is spent: the JSONL
-    shape, every example's clip present, each clip at most 100 MB and 5 minutes, at most
-    5,000 validation examples, at least `min_training_examples` training examples.
+    shape, every example's clip present, each clip at most 100 MB and 5 minutes, each
+    example at most 131,072 tokens (clip seconds and text, estimated as the dataset card
+    does; the offending plays are named), at most 5,000 validation examples, at least
+    `min_training_examples` training examples.
     `tuned_model` refuses to start a job unless this passed on the latest dataset. Too few
     examples alone is a warning; any other problem is an error."""
-    report = dataset_limits_report(storage, TuningLimits(min_training_examples=config.min_training_examples))
+    report = dataset_limits_report(storage, config.limits())
     rows = ((p.split, p.line or "", p.clip, p.problem) for p in report.problems)
     return AssetCheckResult(
         passed=report.passed,
@@ -129,10 +158,10 @@ def dataset_limits_report(storage: Storage, limits: TuningLimits) -> LimitsRepor
     if manifest is None:
         report = LimitsReport()
         problem = "no combined dataset yet: materialize combined_dataset"
-        report.problems.append(tuning.LimitProblem("training", None, "", problem))
+        report.problems.append(LimitProblem("training", None, "", problem))
         return report
     files = manifest.files
-    return tuning.check_limits(
+    return check_limits(
         {split: storage.iter_lines(files[split]) for split in SPLITS},
         clip_facts_in(storage, manifest.games),
         limits,

@@ -1,6 +1,5 @@
 """``combined_dataset``: every game's JSONL, concatenated into one training and one validation file."""
 
-import hashlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,10 +18,17 @@ from dagster import (
 )
 from pydantic import Field
 
-from basketball_assets.core.dataset import SPLITS, unique_lines
-from basketball_assets.core.dataset_card import CostAssumptions, DatasetCard, dataset_card_key
+from basketball_assets.core.dataset import SPLITS, DatasetDigest, unique_lines
+from basketball_assets.core.dataset_card import (
+    DEFAULT_CHARACTERS_PER_TOKEN,
+    DEFAULT_TOKENS_PER_CLIP_SECOND,
+    CostAssumptions,
+    DatasetCard,
+    dataset_card_key,
+)
 from basketball_assets.core.examples import example_parts
 from basketball_assets.core.layout import (
+    ClipName,
     clip_of_uri,
     combined_folder,
     combined_folder_claim_key,
@@ -53,15 +59,19 @@ class DatasetCardConfig(Config):
     price_per_million_training_tokens: float = Field(
         default=25.0,
         ge=0,
-        description="Assumed price (USD) of one million training tokens for base_model; check Vertex AI's pricing page.",
+        description=(
+            "Assumed price (USD) of one million training tokens for base_model; check Vertex AI's pricing page."
+        ),
     )
     tokens_per_clip_second: float = Field(
-        default=295.0,
+        default=DEFAULT_TOKENS_PER_CLIP_SECOND,
         gt=0,
         description="Assumed tokens per second of clip (video frames plus audio) at the default media resolution.",
     )
     characters_per_token: float = Field(
-        default=4.0, gt=0, description="Assumed characters per text token (prompt and description)."
+        default=DEFAULT_CHARACTERS_PER_TOKEN,
+        gt=0,
+        description="Assumed characters per text token (prompt and description).",
     )
 
     def assumptions(self) -> CostAssumptions:
@@ -109,14 +119,14 @@ def combined_dataset(context: AssetExecutionContext, storage: Storage, config: D
     timestamp = claim_folder(context, storage)
     files = {split: combined_jsonl_key(split, timestamp) for split in SPLITS}
     counts: dict[str, int] = {}
-    digest = hashlib.sha256()
+    digest = DatasetDigest()
     card = DatasetCard(config.assumptions(), games=len(included))
-    clip_facts = GameClipFacts(storage)
+    clips = ReferencedClips(GameClipFacts(storage))
     with storage.scratch_dir() as folder:
         for split in SPLITS:
             path = folder / f"combined_{split}.jsonl"
             keys = (manifests[game_id].files[split] for game_id in included)
-            lines = counted(unique_lines(lines_of(storage, keys)), split, card, clip_facts)
+            lines = counted(unique_lines(lines_of(storage, keys)), split, card, clips)
             counts[split] = write_lines(path, lines, digest)
             storage.put_file(files[split], path)
     for game_id in included:
@@ -125,7 +135,9 @@ def combined_dataset(context: AssetExecutionContext, storage: Storage, config: D
         f"Dataset card: cumulative-execution-{timestamp}", SPLITS, {s: storage.uri(k) for s, k in files.items()}
     )
     storage.put_text(dataset_card_key(timestamp), card_text)
-    write_combined_dataset(storage, CombinedManifest(files, included, timestamp, counts, missing))
+    write_combined_dataset(
+        storage, CombinedManifest(files, included, timestamp, counts, missing, clip_fingerprints=clips.by_game)
+    )
     context.log.info(
         f"combined {len(included)} games: {counts['training']} training, {counts['validation']} validation examples"
     )
@@ -143,7 +155,8 @@ def combined_dataset(context: AssetExecutionContext, storage: Storage, config: D
             "dataset_card_file": MetadataValue.path(storage.uri(dataset_card_key(timestamp))),
             **card.summary(SPLITS),
         },
-        data_version=DataVersion(digest.hexdigest()[:32]),
+        # The lines and their clips' fingerprints (tuned_model checks those clips are unchanged).
+        data_version=DataVersion(digest.version()),
     )
 
 
@@ -174,24 +187,43 @@ def lines_of(storage: Storage, keys: Iterator[str]) -> Iterator[str]:
         yield from storage.iter_lines(key)
 
 
-def write_lines(path: Path, lines: Iterator[str], digest: "hashlib._Hash") -> int:
+def write_lines(path: Path, lines: Iterator[tuple[str, str]], digest: DatasetDigest) -> int:
+    """Write one split's lines to ``path``, each into the digest with its clip's fingerprint."""
     count = 0
     with path.open("w", encoding="utf-8") as handle:
-        for line in lines:
+        for line, fingerprint in lines:
             handle.write(line + "\n")
-            digest.update(line.encode("utf-8") + b"\n")
+            digest.add(line, fingerprint)
             count += 1
-    digest.update(b"--split--")
+    digest.end_split()
     return count
 
 
-def counted(lines: Iterator[str], split: str, card: DatasetCard, clip_facts: GameClipFacts) -> Iterator[str]:
-    """Pass lines through unchanged, adding each example to the card on the way."""
+class ReferencedClips:
+    """The clips the combined lines reference, with each one's fingerprint from its game's clips
+    manifest, gathered as the lines stream through (and recorded in the combined manifest)."""
+
+    def __init__(self, facts: GameClipFacts) -> None:
+        self.facts = facts
+        self.by_game: dict[str, dict[str, str]] = {}
+
+    def fingerprint(self, clip: ClipName | None) -> str:
+        """The clip's fingerprint, now recorded; ``""`` for a URI that names no clip of a known game."""
+        if clip is None:
+            return ""
+        fingerprint = self.facts.fingerprint(clip.game_id, clip.key)
+        self.by_game.setdefault(clip.game_id, {})[clip.key] = fingerprint
+        return fingerprint
+
+
+def counted(lines: Iterator[str], split: str, card: DatasetCard, clips: ReferencedClips) -> Iterator[tuple[str, str]]:
+    """Each line with its clip's fingerprint, adding the example to the card on the way."""
     previous_play = None
     for line in lines:
         uri, description = example_parts(line)
         clip = clip_of_uri(uri)
-        facts = clip_facts.of(clip.game_id, clip.key) if clip else None
+        fingerprint = clips.fingerprint(clip)
+        facts = clips.facts.of(clip.game_id, clip.key) if clip else None
         seconds, size = facts if facts else (None, None)
         card.add_example(split, clip.angle if clip else "other", description, seconds, size)
         # A play's clips are adjacent (play id, then angle order): count it once.
@@ -199,4 +231,4 @@ def counted(lines: Iterator[str], split: str, card: DatasetCard, clip_facts: Gam
         if play != previous_play:
             card.add_play(split)
             previous_play = play
-        yield line
+        yield line, fingerprint

@@ -2,8 +2,9 @@
 
 A tuning job costs real money and runs for hours, so this step validates everything it
 can before the first call, never starts a second job for the same dataset version and
-hyper-parameters (it attaches to the one that exists), logs the job's progress, and
-cancels the job if its Dagster run is terminated.
+hyper-parameters (it attaches to the one that exists, or to the one another run is starting:
+see tuning_jobs.py), logs the job's progress, and cancels the job if its Dagster run is
+terminated and this run created it.
 """
 
 import time
@@ -28,13 +29,15 @@ from dagster import (
 from pydantic import Field
 
 from basketball_assets.core import tuning
-from basketball_assets.core.dataset import SPLITS
+from basketball_assets.core.dataset import SPLITS, clips_changed
 from basketball_assets.core.fingerprint import stable_hash
 from basketball_assets.core.tuning import PollSchedule, TuningSettings
 from basketball_assets.policies import DATASET_GROUP
 from basketball_assets.resources.storage import Storage
 from basketball_assets.resources.vertex import TRANSIENT_ERRORS, TuningJobStatus, VertexTuning
-from basketball_assets.state.combined import read_combined_dataset
+from basketball_assets.state.clips import current_fingerprints
+from basketball_assets.state.combined import CombinedManifest, read_combined_dataset
+from basketball_assets.tuning_jobs import ChosenJob, JobRequest, existing_or_new_job
 
 #: The asset tuned on (named, not imported: asset modules do not import each other).
 COMBINED_DATASET = AssetKey("combined_dataset")
@@ -44,6 +47,8 @@ DATA_VERSION_TAG = "dagster/data_version"
 LIMITS_CHECK_NAME = "within_tuning_limits"
 #: Consecutive failed status polls (network, 5xx) tolerated before giving up on following a job.
 MAX_POLL_ERRORS = 10
+#: Changed clips named in a refusal before the rest are only counted.
+SHOWN_CLIPS = 10
 #: While a job's state does not change, a "still running" line this often (seconds).
 HEARTBEAT_S = 30 * 60
 
@@ -101,7 +106,10 @@ class DatasetToTune:
     version: str
 
 
-@asset(deps=[COMBINED_DATASET], group_name=DATASET_GROUP, kinds={"vertexai", "gemini"})
+# The pool lets an operator queue tuning steps one at a time in the UI (`dagster instance concurrency
+# set vertex_tuning 1`); it is not the guard against two jobs: the claim in tuning_jobs.py is, in any
+# deployment (a pool limit lives only in the instance database, and in-process runs skip the run queue).
+@asset(deps=[COMBINED_DATASET], group_name=DATASET_GROUP, kinds={"vertexai", "gemini"}, pool="vertex_tuning")
 def tuned_model(
     context: AssetExecutionContext, config: TuningConfig, vertex: VertexTuning, storage: Storage
 ) -> MaterializeResult:
@@ -110,19 +118,26 @@ def tuned_model(
     Materialized only on request: a tuning job costs money and hours. Before any call it
     checks the settings, that the dataset is on Cloud Storage (gs://) and that the
     `within_tuning_limits` check passed on it. A job already running or succeeded for the
-    same dataset version and hyper-parameters is followed instead of starting another.
-    Terminating the run cancels the job. Records the job, the tuned model and endpoint,
-    the hyper-parameters and the dataset version it was trained on.
+    same dataset version and hyper-parameters is followed instead of starting another, also
+    when runs start together. Terminating the run cancels the job if this run started it.
+    Records the job, the tuned model and endpoint, the hyper-parameters and the dataset
+    version it was trained on.
     """
     settings = config.settings()
     dataset = dataset_to_tune(context.instance, vertex, storage, settings)
     labels = tuning.job_labels(settings, dataset.version)
-    job, attached = existing_or_new_job(context, vertex, settings, dataset, labels)
-    job = follow_job(context, vertex, job, config.schedule())
+    request = JobRequest(settings, dataset.training_uri, dataset.validation_uri, dataset.version, labels)
+    schedule = config.schedule()
+    chosen = existing_or_new_job(
+        context.log, context.instance, context.run_id, vertex, storage, request, schedule.initial_s
+    )
+    attached = not chosen.created
+    job = follow_job(context, vertex, chosen, schedule)
     if job.state != tuning.SUCCEEDED:
         raise Failure(
             description=(
-                f"tuning job {job.name} ended {tuning.short_state(job.state)}: {job.error or 'Vertex AI gave no error message'}. "
+                f"tuning job {job.name} ended {tuning.short_state(job.state)}: "
+                f"{job.error or 'Vertex AI gave no error message'}. "
                 f"See {tuning.console_url(job.name)}; fix the cause and materialize tuned_model again "
                 "(a job that did not succeed is never reused: a new one will start)."
             ),
@@ -162,6 +177,7 @@ def dataset_to_tune(
         raise Failure("tuned_model did not start a tuning job: " + "; ".join(problems), allow_retries=False)
     version, storage_id = latest_dataset_materialization(instance, uris["training"])
     require_limits_check_passed(instance, storage_id)
+    require_clips_unchanged(storage, manifest)
     # An empty validation file is not sent: Vertex AI would reject it, and it is optional.
     has_validation = manifest.counts.get("validation", 1) > 0
     return DatasetToTune(
@@ -186,7 +202,8 @@ def latest_dataset_materialization(instance: DagsterInstance, training_uri: str)
     if recorded_uri != training_uri:
         raise Failure(
             f"the combined dataset in storage ({training_uri}) is not the one the latest combined_dataset "
-            f"materialization recorded ({recorded_uri}): materialize combined_dataset again so the version tuned on is known",
+            f"materialization recorded ({recorded_uri}): materialize combined_dataset again so the version tuned "
+            "on is known",
             allow_retries=False,
         )
     version = materialization.tags.get(DATA_VERSION_TAG) if materialization.tags else None
@@ -212,52 +229,62 @@ def require_limits_check_passed(instance: DagsterInstance, materialization_id: i
         )
     if not evaluation.passed:
         raise Failure(
-            f"the {LIMITS_CHECK_NAME} check failed on the latest combined_dataset ({evaluation.description or 'see its report'}): "
+            f"the {LIMITS_CHECK_NAME} check failed on the latest combined_dataset "
+            f"({evaluation.description or 'see its report'}): "
             "fix the dataset and materialize combined_dataset again before tuning",
             allow_retries=False,
         )
 
 
-# --- the job: find or create, then follow ---------------------------------------------
+def require_clips_unchanged(storage: Storage, manifest: CombinedManifest) -> None:
+    """Every clip the dataset references must still be the one it was combined with.
 
-
-def existing_or_new_job(
-    context: AssetExecutionContext,
-    vertex: VertexTuning,
-    settings: TuningSettings,
-    dataset: DatasetToTune,
-    labels: dict[str, str],
-) -> tuple[TuningJobStatus, bool]:
-    """A running or succeeded job for this dataset version and these hyper-parameters if
-    there is one (attached: nothing more is spent), else a new job."""
-    jobs = vertex.find_jobs(tuning.identity_labels(labels))
-    chosen = tuning.pick_existing((job.name, job.state, job.create_time) for job in jobs)
-    if chosen is not None:
-        job = next(job for job in jobs if job.name == chosen[0])
-        context.log.info(
-            f"attaching to tuning job {job.name} ({tuning.short_state(job.state)}), which already tunes dataset version "
-            f"{dataset.version} with the same hyper-parameters; no new job is started. {tuning.console_url(job.name)}"
+    The dataset's version covers its clips' fingerprints as combined; a clip re-cut since
+    (its game re-materialized) is other data under the same URI, which that version and the
+    job's labels do not describe. Compared with the games' current clips manifests: one read
+    per game, written by game_clips once its clips are stored.
+    """
+    if manifest.clip_fingerprints is None:
+        raise Failure(
+            "the combined dataset was written before its clips' fingerprints were recorded, so tuning cannot tell "
+            "whether its clips changed since: materialize combined_dataset again",
+            allow_retries=False,
         )
-        return job, True
-    display_name = settings.display_name or tuning.default_display_name(dataset.version)
-    job = vertex.create_job(settings, dataset.training_uri, dataset.validation_uri, labels, display_name)
-    context.log.info(
-        f"started tuning job {job.name}: {settings.base_model}, {settings.epochs} epochs, learning rate x{settings.learning_rate_multiplier}, "
-        f"{settings.adapter_size}, on {dataset.training_uri} (dataset version {dataset.version}). {tuning.console_url(job.name)}"
-    )
-    return job, False
+    current = current_fingerprints(storage, manifest.clip_fingerprints)
+    changed = [
+        storage.uri(key)
+        for game_id, recorded in sorted(manifest.clip_fingerprints.items())
+        for key in clips_changed(recorded, current[game_id])
+    ]
+    if changed:
+        shown = ", ".join(changed[:SHOWN_CLIPS]) + (
+            f" and {len(changed) - SHOWN_CLIPS} more" if len(changed) > SHOWN_CLIPS else ""
+        )
+        raise Failure(
+            f"{len(changed)} clips of the combined dataset changed since it was combined (re-cut or removed): {shown}. "
+            "Tuning now would train on clips its dataset version does not describe: materialize combined_dataset "
+            "again (after game_training_data of their games, if that is stale), then tuned_model",
+            allow_retries=False,
+        )
+
+
+# --- the job: find, claim or create (tuning_jobs.py), then follow ----------------------
 
 
 def follow_job(
-    context: AssetExecutionContext, vertex: VertexTuning, job: TuningJobStatus, schedule: PollSchedule
+    context: AssetExecutionContext, vertex: VertexTuning, chosen: ChosenJob, schedule: PollSchedule
 ) -> TuningJobStatus:
     """Poll the job with backoff until it finishes, logging each change of state with the
-    time elapsed since the job was created. A terminated run cancels the job."""
-    log_state(context, job, changed=True)
+    time elapsed since the job was created. A terminated run cancels the job only if it
+    created it; a run that attached stops following and says how to cancel it."""
+    log_state(context, chosen.job, changed=True)
     try:
-        return poll_until_finished(context, vertex, job, schedule.delays())
+        return poll_until_finished(context, vertex, chosen.job, schedule.delays())
     except (DagsterExecutionInterruptedError, KeyboardInterrupt):
-        cancel_on_termination(context, vertex, job.name)
+        if chosen.created:
+            cancel_on_termination(context, vertex, chosen.job.name)
+        else:
+            leave_on_termination(context, chosen.job.name)
         raise
 
 
@@ -274,7 +301,8 @@ def poll_until_finished(
             if errors > MAX_POLL_ERRORS:
                 raise Failure(
                     f"lost track of tuning job {job.name} after {errors} failed status requests ({error}); the job may "
-                    f"still be running: see {tuning.console_url(job.name)}, and materialize tuned_model again to attach to it",
+                    f"still be running: see {tuning.console_url(job.name)}, and materialize tuned_model again to "
+                    "attach to it",
                     allow_retries=False,
                 ) from error
             context.log.warning(f"status of tuning job {job.name} unavailable ({error}); retrying")
@@ -282,7 +310,8 @@ def poll_until_finished(
         errors = 0
         if latest.billable_tokens and not job.billable_tokens:
             context.log.info(
-                f"Vertex AI counts {latest.billable_tokens:,} billable tokens in the dataset ({latest.dataset_examples:,} examples); "
+                f"Vertex AI counts {latest.billable_tokens:,} billable tokens in the dataset "
+                f"({latest.dataset_examples:,} examples); "
                 "training is billed on tokens times epochs: check the Vertex AI pricing page for the price"
             )
         changed = latest.state != job.state
@@ -311,6 +340,15 @@ def cancel_on_termination(context: AssetExecutionContext, vertex: VertexTuning, 
         )
         return
     context.log.info(f"cancellation of tuning job {name} requested")
+
+
+def leave_on_termination(context: AssetExecutionContext, name: str) -> None:
+    # Another run created the job (and may still follow it): stopping to watch cancels nothing.
+    context.log.warning(
+        f"run terminated while following tuning job {name}, which another run started: the job goes on. "
+        f"To stop it (and its cost), cancel it in the console, {tuning.console_url(name)}, or: "
+        f"{tuning.cancel_command(name)}"
+    )
 
 
 def seconds_since(iso_time: str) -> float:

@@ -92,6 +92,13 @@ def size_text(size: float) -> str:
     return f"{size:.0f} B"
 
 
+#: Assumed tokens per second of clip: about 263 for video frames plus 32 for audio (the Gemini
+#: docs' figures at the default media resolution); shared by the cost estimate and the limits check.
+DEFAULT_TOKENS_PER_CLIP_SECOND = 295.0
+#: Assumed characters per text token (the Gemini docs: "about 4 characters").
+DEFAULT_CHARACTERS_PER_TOKEN = 4.0
+
+
 @dataclass(frozen=True)
 class CostAssumptions:
     """What the tuning cost estimate assumes; every figure is a config value of the card."""
@@ -125,10 +132,17 @@ class CostEstimate:
         return self.tokens_per_epoch / self.training_examples if self.training_examples else 0.0
 
 
+def estimated_tokens(
+    clip_seconds: float, text_characters: int, tokens_per_clip_second: float, characters_per_token: float
+) -> float:
+    """Estimated tokens of one example: its seconds of clip and its characters of text."""
+    return clip_seconds * tokens_per_clip_second + text_characters / characters_per_token
+
+
 def example_tokens(clip_seconds: float, description: str, assumptions: CostAssumptions) -> float:
     """Estimated tokens of one example: the clip's seconds, the prompt and the answer."""
     text = len(PROMPT) + len(description)
-    return clip_seconds * assumptions.tokens_per_clip_second + text / assumptions.characters_per_token
+    return estimated_tokens(clip_seconds, text, assumptions.tokens_per_clip_second, assumptions.characters_per_token)
 
 
 @dataclass

@@ -1,20 +1,18 @@
 """Tuning decisions that need no I/O: settings validation, the labels that make a job
-findable again, job states, polling backoff, and Vertex AI's documented dataset limits.
+findable again, job states and polling backoff (the dataset limits: :mod:`.tuning_limits`).
 
-Vertex AI's figures quoted here (adapter sizes per model, video and dataset limits) come
-from the "Video tuning" and "About supervised fine-tuning for Gemini models" pages of the
-Vertex AI documentation; check them there when Google changes them.
+Vertex AI's figures quoted here (adapter sizes per model) come from the "About supervised
+fine-tuning for Gemini models" page of the Vertex AI documentation; check them there when
+Google changes them.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from basketball_assets.core.examples import example_file_uri, example_problems
 from basketball_assets.core.fingerprint import stable_hash
 
 # --- settings ------------------------------------------------------------------------
@@ -243,191 +241,18 @@ def console_url(job_name: str) -> str:
     )
 
 
+def cancel_command(job_name: str) -> str:
+    """The REST call that cancels a tuning job, for logs that tell a person how."""
+    location = job_name.split("/")[3]
+    return (
+        'curl -X POST -H "Authorization: Bearer $(gcloud auth print-access-token)" '
+        f"https://{location}-aiplatform.googleapis.com/v1/{job_name}:cancel"
+    )
+
+
 def format_elapsed(seconds: float) -> str:
     """``3725`` -> ``1h 02m 05s``."""
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
-
-
-# --- dataset limits ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TuningLimits:
-    """Vertex AI's documented limits for video tuning that can be checked from here."""
-
-    max_clip_bytes: int = 100 * 1000 * 1000  # "100MB"; the decimal reading is the stricter one
-    max_clip_seconds: float = 300.0  # 5 minutes at the default (medium) media resolution
-    max_validation_examples: int = 5000
-    max_training_examples: int = 300_000  # multimodal examples
-    max_training_file_bytes: int = 1000 * 1000 * 1000  # 1 GB of JSONL
-    min_training_examples: int = 16
-
-
-@dataclass(frozen=True)
-class ClipFacts:
-    """What storage knows of one clip: whether it exists, its size and its duration."""
-
-    exists: bool
-    size_bytes: int | None = None
-    seconds: float | None = None
-
-
-@dataclass(frozen=True)
-class LimitProblem:
-    """One broken limit: where (split and line, or the whole split) and what."""
-
-    split: str
-    line: int | None
-    clip: str
-    problem: str
-    #: Only "too few training examples": the dataset is sound, just small (a warning).
-    too_small: bool = False
-
-
-@dataclass
-class LimitsReport:
-    """The outcome of checking a dataset against :class:`TuningLimits`."""
-
-    examples: dict[str, int] = field(default_factory=dict)
-    clips_checked: int = 0
-    problems: list[LimitProblem] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return not self.problems
-
-    @property
-    def only_too_small(self) -> bool:
-        """Every problem is the minimum of training examples: sound, but not yet big enough."""
-        return bool(self.problems) and all(problem.too_small for problem in self.problems)
-
-    def summary(self, shown: int = 10) -> str:
-        """One paragraph for errors and logs, listing the first ``shown`` problems."""
-        counts = ", ".join(f"{count} {split}" for split, count in self.examples.items())
-        if self.passed:
-            return f"dataset within Vertex AI's tuning limits ({counts} examples, {self.clips_checked} clips)"
-        lines = [describe_problem(problem) for problem in self.problems[:shown]]
-        more = f"; and {len(self.problems) - shown} more" if len(self.problems) > shown else ""
-        return f"{len(self.problems)} problems with the dataset ({counts} examples): " + "; ".join(lines) + more
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "examples": self.examples,
-            "clips_checked": self.clips_checked,
-            "problems": [asdict(p) for p in self.problems],
-        }
-
-
-def describe_problem(problem: LimitProblem) -> str:
-    where = f"{problem.split} line {problem.line}" if problem.line else problem.split
-    clip = f" ({problem.clip})" if problem.clip else ""
-    return f"{where}{clip}: {problem.problem}"
-
-
-def check_limits(
-    lines_by_split: Mapping[str, Iterable[str]],
-    clip_facts: Callable[[str], ClipFacts],
-    limits: TuningLimits,
-    file_sizes: Mapping[str, int] | None = None,
-) -> LimitsReport:
-    """Check every example's shape and clip, then the split sizes.
-
-    ``clip_facts`` answers for a clip URI (the caller looks it up in storage); each URI is
-    asked about once. ``file_sizes`` are the JSONL files' sizes in bytes, per split.
-    """
-    report = LimitsReport()
-    seen: dict[str, ClipFacts] = {}
-    for split, lines in lines_by_split.items():
-        report.examples[split] = 0
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            report.examples[split] += 1
-            report.problems += example_line_problems(split, number, line, seen, clip_facts, limits)
-    report.clips_checked = len(seen)
-    report.problems += split_size_problems(report.examples, limits, file_sizes or {})
-    return report
-
-
-def example_line_problems(
-    split: str,
-    number: int,
-    line: str,
-    seen: dict[str, ClipFacts],
-    clip_facts: Callable[[str], ClipFacts],
-    limits: TuningLimits,
-) -> list[LimitProblem]:
-    try:
-        example = json.loads(line)
-    except json.JSONDecodeError as error:
-        return [LimitProblem(split, number, "", f"not JSON: {error}")]
-    shape = example_problems(example)
-    if shape:
-        return [LimitProblem(split, number, "", problem) for problem in shape]
-    uri = example_file_uri(example)
-    if uri not in seen:
-        seen[uri] = clip_facts(uri)
-    return [LimitProblem(split, number, uri, problem) for problem in clip_problems(seen[uri], limits)]
-
-
-def clip_problems(facts: ClipFacts, limits: TuningLimits) -> list[str]:
-    if not facts.exists:
-        return ["clip does not exist in storage; materialize game_clips for its game again"]
-    problems = []
-    if facts.size_bytes is not None and facts.size_bytes > limits.max_clip_bytes:
-        problems.append(
-            f"clip is {facts.size_bytes / 1e6:.1f} MB; Vertex AI accepts at most {limits.max_clip_bytes / 1e6:.0f} MB"
-        )
-    if facts.seconds is None:
-        problems.append("clip duration unknown: it is not listed in its game's clips manifest")
-    elif facts.seconds > limits.max_clip_seconds:
-        problems.append(
-            f"clip is {facts.seconds:.1f} s long; Vertex AI accepts at most {limits.max_clip_seconds:.0f} s"
-        )
-    return problems
-
-
-def split_size_problems(
-    examples: Mapping[str, int], limits: TuningLimits, file_sizes: Mapping[str, int]
-) -> list[LimitProblem]:
-    problems = []
-    training, validation = examples.get("training", 0), examples.get("validation", 0)
-    if training < limits.min_training_examples:
-        problems.append(
-            LimitProblem(
-                "training",
-                None,
-                "",
-                f"{training} examples; at least {limits.min_training_examples} are needed (min_training_examples)",
-                too_small=True,
-            )
-        )
-    if training > limits.max_training_examples:
-        problems.append(
-            LimitProblem(
-                "training", None, "", f"{training} examples; Vertex AI accepts at most {limits.max_training_examples}"
-            )
-        )
-    if validation > limits.max_validation_examples:
-        problems.append(
-            LimitProblem(
-                "validation",
-                None,
-                "",
-                f"{validation} examples; Vertex AI accepts at most {limits.max_validation_examples}",
-            )
-        )
-    size = file_sizes.get("training")
-    if size is not None and size > limits.max_training_file_bytes:
-        problems.append(
-            LimitProblem(
-                "training",
-                None,
-                "",
-                f"JSONL is {size / 1e9:.2f} GB; Vertex AI accepts at most {limits.max_training_file_bytes / 1e9:.0f} GB",
-            )
-        )
-    return problems

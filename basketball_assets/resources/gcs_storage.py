@@ -270,6 +270,8 @@ class GCSStorage(Storage):
                     retry=self.retry,
                 )
         except gcs_exceptions.PreconditionFailed:
+            # Also what a retried upload whose first attempt succeeded sees: callers that must
+            # know read the object back (a claim names the run that took it).
             return False
         return True
 

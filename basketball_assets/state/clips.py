@@ -9,7 +9,7 @@ from typing import Any
 
 from basketball_assets.core.clips import PlannedClip
 from basketball_assets.core.plays import Rejection
-from basketball_assets.core.tuning import ClipFacts
+from basketball_assets.core.tuning_limits import ClipFacts
 from basketball_assets.resources.storage import Storage
 from basketball_assets.state.files import game_state_key, read_game_state
 
@@ -60,6 +60,10 @@ class ClipsManifest:
         """Each clip's duration by key, as planned (the cut is checked to be within a frame)."""
         return {clip.key: clip.duration for clip in self.clips}
 
+    def fingerprints_by_key(self) -> dict[str, str]:
+        """Each clip's fingerprint by key: what it was cut from and how."""
+        return {clip.key: clip.fingerprint for clip in self.clips}
+
 
 def write_game_clips(storage: Storage, manifest: ClipsManifest) -> None:
     """Store the manifest of the game's clips."""
@@ -93,16 +97,26 @@ class GameClipFacts:
         self.storage = storage
         self.game_id: str | None = None
         self.facts: dict[str, tuple[float, int | None]] = {}
+        self.fingerprints: dict[str, str] = {}
 
     def of(self, game_id: str, key: str) -> tuple[float, int | None] | None:
         """``(seconds, bytes)`` of the clip ``key`` of ``game_id``; ``None`` when the manifest lacks it."""
-        if game_id != self.game_id:
-            self.game_id, self.facts = game_id, self.load(game_id)
+        self._switch_to(game_id)
         return self.facts.get(key)
 
-    def load(self, game_id: str) -> dict[str, tuple[float, int | None]]:
+    def fingerprint(self, game_id: str, key: str) -> str:
+        """The fingerprint the manifest records for the clip ``key`` of ``game_id``; ``""`` when it lacks it."""
+        self._switch_to(game_id)
+        return self.fingerprints.get(key, "")
+
+    def _switch_to(self, game_id: str) -> None:
+        if game_id != self.game_id:
+            manifest = read_clips_manifest(self.storage, game_id)
+            self.game_id, self.facts = game_id, self.load(manifest)
+            self.fingerprints = manifest.fingerprints_by_key() if manifest else {}
+
+    def load(self, manifest: ClipsManifest | None) -> dict[str, tuple[float, int | None]]:
         """The game's clips by key; bytes from the manifest, else (older manifests) from storage."""
-        manifest = read_clips_manifest(self.storage, game_id)
         if manifest is None:
             return {}
         sizes = manifest.clip_bytes or {}
@@ -114,6 +128,15 @@ class GameClipFacts:
                 size = self.storage.size(key)
             facts[key] = (seconds, size)
         return facts
+
+
+def current_fingerprints(storage: Storage, games: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Per game, the fingerprint of each clip its clips manifest lists now (none without a manifest)."""
+    fingerprints = {}
+    for game_id in games:
+        manifest = read_clips_manifest(storage, game_id)
+        fingerprints[game_id] = manifest.fingerprints_by_key() if manifest else {}
+    return fingerprints
 
 
 def clip_facts_in(storage: Storage, games: Iterable[str]) -> Callable[[str], ClipFacts]:

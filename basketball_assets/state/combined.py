@@ -17,33 +17,42 @@ def combined_manifest_key() -> str:
 
 @dataclass(frozen=True)
 class CombinedManifest:
-    """The file's shape: the combined file per split, its examples, the games in it and those left out."""
+    """The file's shape: the combined file per split, its examples, the games in it and those left out,
+    and the fingerprint of every clip its lines reference (what the data version covers)."""
 
     files: dict[str, str]
     games: list[str]
     timestamp: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     missing_games: list[str] = field(default_factory=list)
+    #: Per game, each referenced clip's fingerprint when combined (``""``: not in its clips manifest);
+    #: ``None`` in manifests written before fingerprints were recorded.
+    clip_fingerprints: dict[str, dict[str, str]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object stored."""
-        return {
+        data: dict[str, Any] = {
             "timestamp": self.timestamp,
             "files": dict(self.files),
             "counts": dict(self.counts),
             "games": list(self.games),
             "missing_games": list(self.missing_games),
         }
+        if self.clip_fingerprints is not None:
+            data["clip_fingerprints"] = {game: dict(clips) for game, clips in self.clip_fingerprints.items()}
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CombinedManifest:
         """Read a stored manifest; only ``files`` and ``games`` are required (as its readers always assumed)."""
+        fingerprints = data.get("clip_fingerprints")
         return cls(
             files=dict(data["files"]),
             games=list(data["games"]),
             timestamp=data.get("timestamp", ""),
             counts=dict(data.get("counts", {})),
             missing_games=list(data.get("missing_games", [])),
+            clip_fingerprints=None if fingerprints is None else {g: dict(c) for g, c in fingerprints.items()},
         )
 
 

@@ -105,8 +105,8 @@ def start_emulator(folder: Path) -> GCSEmulator:
     log = folder / "gcs-emulator.log"
     command = [
         sys.executable,
-        "-m",
-        "gcp_storage_emulator",
+        # The emulator, plus the ifGenerationMatch=0 upload precondition that claims rely on.
+        str(Path(__file__).with_name("gcs_emulator_server.py")),
         "start",
         "--host",
         "127.0.0.1",

@@ -8,7 +8,9 @@ It serves what ``aiplatform_v1.GenAiTuningServiceClient`` with the REST transpor
 * ``GET .../tuningJobs/ID``: the job, moving one step along its scripted states per call;
 * ``GET .../tuningJobs?filter=labels.k="v" AND ...``: the jobs carrying those labels;
 * ``POST .../tuningJobs/ID:cancel``: the job goes CANCELLING, then CANCELLED;
-* on request, 503 UNAVAILABLE answers to ``get``, as from a flaky network.
+* on request, 503 UNAVAILABLE answers to ``get``, as from a flaky network;
+* on request, the next few list requests wait for each other before any is answered, as
+  when runs released together all list the jobs before any creates one.
 
 Every request is recorded, so tests assert on what the client really sent.
 """
@@ -136,12 +138,27 @@ class VertexStandin:
     jobs: dict[str, StandinJob] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: The next ``held_lists`` list requests wait at this barrier (see :meth:`hold_lists`).
+    list_barrier: threading.Barrier | None = None
+    held_lists: int = 0
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
 
     def most_gets(self) -> int:
         """The most ``get`` calls any job has had (safe while the server runs)."""
         with self.lock:
             return max((job.gets for job in self.jobs.values()), default=0)
+
+    def hold_lists(self, count: int) -> None:
+        """Answer none of the next ``count`` list requests until all of them have arrived."""
+        with self.lock:
+            self.list_barrier, self.held_lists = threading.Barrier(count), count
+
+    def wait_for_the_other_lists(self) -> None:
+        with self.lock:
+            barrier = self.list_barrier if self.held_lists > 0 else None
+            self.held_lists -= 1 if barrier else 0
+        if barrier is not None:
+            barrier.wait(timeout=60)
 
     def calls(self, method: str, suffix: str = "") -> list[RecordedRequest]:
         return [r for r in self.requests if r.method == method and r.path.endswith(suffix)]
@@ -174,7 +191,7 @@ def create_body_problems(body: Any) -> list[str]:
         problems.append("baseModel is required")
     spec = body.get("supervisedTuningSpec")
     if not isinstance(spec, dict):
-        return problems + ["supervisedTuningSpec is required"]
+        return [*problems, "supervisedTuningSpec is required"]
     if not str(spec.get("trainingDatasetUri", "")).startswith("gs://"):
         problems.append(f"trainingDatasetUri must be a gs:// URI, got {spec.get('trainingDatasetUri')!r}")
     if "validationDatasetUri" in spec and not str(spec["validationDatasetUri"]).startswith("gs://"):
@@ -264,6 +281,8 @@ def make_handler(standin: VertexStandin) -> type[BaseHTTPRequestHandler]:
             path, query, _ = self._read()
             enums_as_int = self._enums_as_int(query)
             jobs_match, job_match = JOBS_PATH.match(path), JOB_PATH.match(path)
+            if jobs_match:
+                standin.wait_for_the_other_lists()
             with standin.lock:
                 if jobs_match:
                     prefix = f"projects/{jobs_match['project']}/locations/{jobs_match['location']}/"

@@ -18,6 +18,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetKey,
     AssetSelection,
+    DagsterEventType,
     DagsterInstance,
     DagsterRunStatus,
     Definitions,
@@ -129,7 +130,10 @@ def world(gcs_emulator, test_videos, tmp_path_factory) -> Iterator[TuningWorld]:
 
 
 @pytest.fixture
-def standin() -> Iterator[VertexStandin]:
+def standin(world, gcs_emulator) -> Iterator[VertexStandin]:
+    # A new stand-in knows no jobs: claims naming an earlier test's jobs go with them.
+    for blob in gcs_emulator.client().list_blobs(TRAINING_BUCKET, prefix="pipeline-state/tuning-claims/"):
+        blob.delete()
     with running_vertex_standin() as running:
         yield running
 
@@ -321,6 +325,22 @@ def test_a_job_still_running_from_an_earlier_run_is_followed_not_duplicated(worl
     assert metadata["job_state"] == "SUCCEEDED"
 
 
+def test_two_runs_released_together_start_one_job_and_both_follow_it(world, standin, tmp_path):
+    """Two real runs, each in its own process (as deployed runs are), both listing the jobs and
+    finding none before either creates one: the race of the issue, made certain by the stand-in."""
+    standin.hold_lists(2)
+    runs = [start_tuning_run(world, standin, tmp_path / f"run-{number}.log") for number in (0, 1)]
+    for process, output in runs:
+        assert process.wait(timeout=300) == 0, output.read_text()[-3000:]
+
+    assert len(standin.creates) == 1
+    (job_name,) = standin.jobs
+    metadata = [run_metadata(world.instance, run.run_id) for run in world.instance.get_runs(limit=2)]
+    assert [m["job_name"] for m in metadata] == [job_name, job_name]
+    assert sorted(m["attached_to_existing_job"] for m in metadata) == [False, True]
+    assert all(m["job_state"] == "SUCCEEDED" for m in metadata)
+
+
 def test_other_hyperparameters_start_their_own_job(world, standin):
     tuned_metadata(tune(world, vertex_on(standin)))
     tuned_metadata(tune(world, vertex_on(standin), epochs=2))
@@ -433,9 +453,42 @@ def test_terminating_the_run_cancels_the_tuning_job(world, standin, tmp_path):
     the step in a child process); SIGTERM to the run process is what a run worker gets
     when the run is terminated, and Dagster passes it on to the step as an interrupt."""
     standin.next_script = Script(states=["JOB_STATE_PENDING", "JOB_STATE_RUNNING"])  # runs until cancelled
+    terminate_when_polling(*start_tuning_run(world, standin, tmp_path / "run.log"), standin)
+
+    (job_name,) = standin.jobs
+    assert [r.path for r in standin.cancels] == [f"/v1/{job_name}:cancel"]
+    (run,) = world.instance.get_runs(limit=1)
+    assert run.status in (DagsterRunStatus.CANCELED, DagsterRunStatus.FAILURE)
+    log = run_log(world.instance, run.run_id)
+    assert any("run terminated while following tuning job" in line and "cancelling the job" in line for line in log)
+    assert f"cancellation of tuning job {job_name} requested" in log
+    assert any("received termination signal - forwarding to active child processes" in line for line in log)
+
+
+def test_terminating_a_run_that_only_attached_leaves_the_job_running(world, standin, tmp_path):
+    """Another run started the job; this one only follows it, so terminating it cancels nothing
+    and says how to cancel the job if that is what is wanted."""
+    standin.next_script = Script(states=["JOB_STATE_PENDING", "JOB_STATE_RUNNING"])  # runs until cancelled
+    vertex, settings = vertex_on(standin), TuningSettings()
+    labels = tuning.job_labels(settings, dataset_version(world))
+    started = vertex.create_job(settings, training_uri(world), None, labels, "started by another run")
+
+    terminate_when_polling(*start_tuning_run(world, standin, tmp_path / "run.log"), standin)
+
+    assert standin.cancels == []
+    (run,) = world.instance.get_runs(limit=1)
+    log = run_log(world.instance, run.run_id)
+    assert any(line.startswith(f"attaching to tuning job {started.name}") for line in log)
+    (left,) = [line for line in log if "which another run started: the job goes on" in line]
+    assert tuning.console_url(started.name) in left and f"/v1/{started.name}:cancel" in left
+
+
+def start_tuning_run(world: TuningWorld, standin: VertexStandin, output: Path) -> tuple[subprocess.Popen, Path]:
+    """A tuned_model run in its own process, as deployed runs execute: its own run worker, the
+    multiprocess executor, the step in a child process."""
     environment = {
         **os.environ,
-        TERMINATION_RUN_VARIABLE: json.dumps(
+        RUN_PROCESS_VARIABLE: json.dumps(
             {
                 "endpoint": standin.endpoint,
                 "cache_dir": str(world.cache_dir),
@@ -443,7 +496,6 @@ def test_terminating_the_run_cancels_the_tuning_job(world, standin, tmp_path):
             }
         ),
     }
-    output = tmp_path / "run.log"
     with output.open("wb") as log:
         process = subprocess.Popen(
             [
@@ -456,6 +508,11 @@ def test_terminating_the_run_cancels_the_tuning_job(world, standin, tmp_path):
             stderr=subprocess.STDOUT,
             env=environment,
         )
+    return process, output
+
+
+def terminate_when_polling(process: subprocess.Popen, output: Path, standin: VertexStandin) -> None:
+    """SIGTERM to the run process once it polls the job: what a run worker gets when the run is terminated."""
     try:
         wait_for(lambda: standin.most_gets() >= 2, process, output)
         process.send_signal(signal.SIGTERM)
@@ -465,14 +522,11 @@ def test_terminating_the_run_cancels_the_tuning_job(world, standin, tmp_path):
             process.kill()
             process.wait()
 
-    (job_name,) = standin.jobs
-    assert [r.path for r in standin.cancels] == [f"/v1/{job_name}:cancel"], output.read_text()[-3000:]
-    (run,) = world.instance.get_runs(limit=1)
-    assert run.status in (DagsterRunStatus.CANCELED, DagsterRunStatus.FAILURE)
-    log = run_log(world.instance, run.run_id)
-    assert any("run terminated while following tuning job" in line and "cancelling the job" in line for line in log)
-    assert f"cancellation of tuning job {job_name} requested" in log
-    assert any("received termination signal - forwarding to active child processes" in line for line in log)
+
+def run_metadata(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
+    (record,) = instance.get_records_for_run(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION).records
+    materialization = record.event_log_entry.dagster_event.event_specific_data.materialization
+    return {key: value.value for key, value in materialization.metadata.items()}
 
 
 def wait_for(condition, process: subprocess.Popen, output: Path, timeout_s: float = 180.0) -> None:
@@ -485,14 +539,14 @@ def wait_for(condition, process: subprocess.Popen, output: Path, timeout_s: floa
         time.sleep(0.1)
 
 
-#: Settings the termination test hands to its run process (and so to the step's child process).
-TERMINATION_RUN_VARIABLE = "BASKETBALL_TEST_TERMINATION_RUN"
+#: Settings a test hands to its run process (and so to the step's child process).
+RUN_PROCESS_VARIABLE = "BASKETBALL_TEST_TERMINATION_RUN"
 
 
-def termination_job() -> JobDefinition:
+def tuning_job() -> JobDefinition:
     """tuned_model as a job, with resources from the test's settings; rebuilt in each
     process that Dagster's multiprocess executor starts."""
-    settings = json.loads(os.environ[TERMINATION_RUN_VARIABLE])
+    settings = json.loads(os.environ[RUN_PROCESS_VARIABLE])
     defs = Definitions(
         assets=[combined_dataset, tuned_model],
         jobs=[define_asset_job("tune", selection=["tuned_model"])],
@@ -506,11 +560,11 @@ def termination_job() -> JobDefinition:
     return defs.resolve_job_def("tune")
 
 
-def run_termination_job(instance_ref: str) -> None:
-    """The run process of the termination test: the job on the test's instance."""
+def run_tuning_job(instance_ref: str) -> None:
+    """A test's run process: the job on the test's instance."""
     with DagsterInstance.from_ref(deserialize_value(instance_ref, InstanceRef)) as instance:
         execute_job(
-            reconstructable(termination_job),
+            reconstructable(tuning_job),
             instance=instance,
             run_config={"ops": {"tuned_model": {"config": {"poll_initial_seconds": 0.2, "poll_max_seconds": 0.5}}}},
             raise_on_error=False,
@@ -528,7 +582,7 @@ def test_tuned_model_is_never_materialized_by_automation():
 
 
 if __name__ == "__main__":
-    # Through the importable module, so the child processes find termination_job by name.
+    # Through the importable module, so the child processes find tuning_job by name.
     from basketball_assets_tests.test_assets import test_tuned_model
 
-    test_tuned_model.run_termination_job(sys.argv[1])
+    test_tuned_model.run_tuning_job(sys.argv[1])

@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from basketball_assets.core.clips import PlannedClip
-from basketball_assets.core.dataset import SPLITS, game_examples, line_digest, unique_lines
+from basketball_assets.core.dataset import (
+    SPLITS,
+    DatasetDigest,
+    clips_changed,
+    game_examples,
+    line_digest,
+    unique_lines,
+)
 from basketball_assets.core.examples import example_file_uri, example_line
 from basketball_assets.core.plays import Play
 from basketball_assets.core.split import split_of
@@ -24,7 +31,7 @@ def play(play_id: str, angle: str = "both", description: str | None = None) -> P
     return Play(play_id, GAME, 1.0, 2.0, angle, description or f"Description of {play_id}.")
 
 
-def clip(play_id: str, angle: str) -> PlannedClip:
+def clip(play_id: str, angle: str, fingerprint: str = "f") -> PlannedClip:
     return PlannedClip(
         play_id=play_id,
         angle=angle,
@@ -33,7 +40,7 @@ def clip(play_id: str, angle: str) -> PlannedClip:
         video_key=f"Games/{GAME}/{angle.capitalize()}Half1.mp4",
         video_start=1.0,
         video_end=2.0,
-        fingerprint="f",
+        fingerprint=fingerprint,
     )
 
 
@@ -170,3 +177,63 @@ def test_unique_lines_is_an_order_keeping_dedupe_of_the_non_blank_lines(lines):
     expected = list(dict.fromkeys(line for line in lines if line.strip()))
 
     assert list(unique_lines(line + "\n" for line in lines)) == expected
+
+
+# --- versions: the lines and their clips' fingerprints ---------------------------------
+
+
+def version_of(clips: list[PlannedClip]) -> str:
+    return game_examples([play("a"), play(IN_VALIDATION)], clips, uri_of, 0.2).version()
+
+
+def test_a_games_version_is_the_same_for_the_same_lines_and_clips():
+    clips = [clip("a", "broadcast", "f1"), clip(IN_VALIDATION, "tactical", "f2")]
+    assert version_of(clips) == version_of(list(reversed(clips)))
+
+
+def test_a_recut_clip_changes_the_games_version_but_not_its_lines():
+    before = [clip("a", "broadcast", "f1"), clip(IN_VALIDATION, "tactical", "f2")]
+    after = [clip("a", "broadcast", "f1-recut"), clip(IN_VALIDATION, "tactical", "f2")]
+    lines = game_examples([play("a"), play(IN_VALIDATION)], before, uri_of, 0.2).lines
+    assert game_examples([play("a"), play(IN_VALIDATION)], after, uri_of, 0.2).lines == lines
+    assert version_of(after) != version_of(before)
+
+
+def test_a_game_and_the_same_lines_combined_have_the_same_version():
+    examples = game_examples([play("a"), play(IN_VALIDATION)], [clip("a", "broadcast", "f1")], uri_of, 0.2)
+    digest = DatasetDigest()
+    for split in SPLITS:
+        for line, fingerprint in zip(examples.lines[split], examples.fingerprints[split], strict=True):
+            digest.add(line, fingerprint)
+        digest.end_split()
+    assert digest.version() == examples.version()
+    assert len(digest.version()) == 32
+
+
+def test_the_split_a_line_is_in_is_part_of_the_version():
+    def version(training: list[str], validation: list[str]) -> str:
+        digest = DatasetDigest()
+        for lines in (training, validation):
+            for line in lines:
+                digest.add(line, "f")
+            digest.end_split()
+        return digest.version()
+
+    assert version(["x", "y"], []) != version(["x"], ["y"])
+
+
+def test_a_line_and_its_fingerprint_cannot_be_confused_with_another_pair():
+    def version(pairs: list[tuple[str, str]]) -> str:
+        digest = DatasetDigest()
+        for line, fingerprint in pairs:
+            digest.add(line, fingerprint)
+        return digest.version()
+
+    assert version([("ab", "c")]) != version([("a", "bc")])
+
+
+def test_the_clips_changed_are_those_whose_fingerprint_moved_or_that_are_gone():
+    recorded = {"k1": "f1", "k2": "f2", "k3": "f3", "k4": ""}
+    current = {"k1": "f1", "k2": "f2-recut", "k5": "f5"}
+    assert clips_changed(recorded, current) == ["k2", "k3"]
+    assert clips_changed(recorded, {**recorded}) == []

@@ -3,12 +3,14 @@ job states, polling backoff and Vertex AI's dataset limits."""
 
 import itertools
 import json
+from dataclasses import replace
 
 import pytest
 
-from basketball_assets.core import tuning
+from basketball_assets.core import tuning, tuning_limits
 from basketball_assets.core.examples import example_line
-from basketball_assets.core.tuning import ClipFacts, PollSchedule, TuningLimits, TuningSettings
+from basketball_assets.core.tuning import PollSchedule, TuningSettings
+from basketball_assets.core.tuning_limits import ClipFacts, TuningLimits
 
 GS_URIS = ["gs://uball-training-data/cumulative-execution-20261126T000000Z/combined_training.jsonl"]
 
@@ -220,7 +222,7 @@ def facts_of(table: dict[str, ClipFacts], default: ClipFacts = ClipFacts(True, 1
 
 def test_a_clean_dataset_passes():
     facts, _ = facts_of({})
-    report = tuning.check_limits(
+    report = tuning_limits.check_limits(
         {"training": [line(u) for u in uris(16)], "validation": [line(u) for u in uris(4, "v")]}, facts, TuningLimits()
     )
     assert report.passed, report.summary()
@@ -230,7 +232,7 @@ def test_a_clean_dataset_passes():
 
 def test_too_few_training_examples_fail_with_the_configured_minimum():
     facts, _ = facts_of({})
-    report = tuning.check_limits(
+    report = tuning_limits.check_limits(
         {"training": [line(u) for u in uris(3)], "validation": []}, facts, TuningLimits(min_training_examples=4)
     )
     (problem,) = report.problems
@@ -241,16 +243,16 @@ def test_too_few_training_examples_fail_with_the_configured_minimum():
 def test_a_small_dataset_with_a_broken_clip_is_more_than_too_small():
     (missing,) = uris(1, "bad")
     facts, _ = facts_of({missing: ClipFacts(False)})
-    report = tuning.check_limits(
+    report = tuning_limits.check_limits(
         {"training": [line(missing)], "validation": []}, facts, TuningLimits(min_training_examples=4)
     )
     assert len(report.problems) == 2 and not report.only_too_small
-    assert not tuning.LimitsReport().only_too_small  # no problems: nothing to warn about
+    assert not tuning_limits.LimitsReport().only_too_small  # no problems: nothing to warn about
 
 
 def test_more_than_5000_validation_examples_fail():
     facts, _ = facts_of({})
-    report = tuning.check_limits(
+    report = tuning_limits.check_limits(
         {"training": [line(u) for u in uris(16)], "validation": [line(u) for u in uris(5001, "v")]},
         facts,
         TuningLimits(),
@@ -263,7 +265,7 @@ def test_each_broken_clip_is_reported_with_its_line():
     facts, _ = facts_of(
         {missing: ClipFacts(False), big: ClipFacts(True, 150_000_000, 4.0), long: ClipFacts(True, 1000, 301.0)}
     )
-    report = tuning.check_limits(
+    report = tuning_limits.check_limits(
         {"training": [line(u) for u in [*uris(16), missing, big, long]]}, facts, TuningLimits()
     )
     by_line = {p.line: p for p in report.problems}
@@ -275,7 +277,7 @@ def test_each_broken_clip_is_reported_with_its_line():
 
 def test_a_clip_of_unknown_duration_is_a_problem():
     facts, _ = facts_of({}, default=ClipFacts(True, 1000, None))
-    report = tuning.check_limits({"training": [line(u) for u in uris(16)]}, facts, TuningLimits())
+    report = tuning_limits.check_limits({"training": [line(u) for u in uris(16)]}, facts, TuningLimits())
     assert len(report.problems) == 16
     assert "duration unknown" in report.problems[0].problem
 
@@ -283,7 +285,7 @@ def test_a_clip_of_unknown_duration_is_a_problem():
 def test_bad_json_and_bad_shape_are_reported():
     facts, _ = facts_of({})
     lines = [*(line(u) for u in uris(16)), "{not json", json.dumps({"contents": []})]
-    report = tuning.check_limits({"training": lines}, facts, TuningLimits())
+    report = tuning_limits.check_limits({"training": lines}, facts, TuningLimits())
     assert report.problems[0].line == 17 and report.problems[0].problem.startswith("not JSON")
     assert report.problems[1].line == 18 and "not the spec's example shape" in report.problems[1].problem
 
@@ -291,7 +293,7 @@ def test_bad_json_and_bad_shape_are_reported():
 def test_each_clip_is_looked_up_once():
     facts, asked = facts_of({})
     (uri,) = uris(1)
-    tuning.check_limits(
+    tuning_limits.check_limits(
         {"training": [line(uri, "first"), line(uri, "second")], "validation": [line(uri, "third")]},
         facts,
         TuningLimits(min_training_examples=1),
@@ -301,7 +303,33 @@ def test_each_clip_is_looked_up_once():
 
 def test_a_training_file_over_1_gb_fails():
     facts, _ = facts_of({})
-    report = tuning.check_limits(
+    report = tuning_limits.check_limits(
         {"training": [line(u) for u in uris(16)]}, facts, TuningLimits(), file_sizes={"training": 1_000_000_001}
     )
     assert [p.problem for p in report.problems] == ["JSONL is 1.00 GB; Vertex AI accepts at most 1 GB"]
+
+
+def test_an_example_over_the_token_limit_fails_naming_its_play():
+    (big, small) = uris(2)
+    facts, _ = facts_of({}, ClipFacts(True, 1_000_000, 2.5))
+    lines = [line(big, "x" * 3_000_000), line(small)]
+    report = tuning_limits.check_limits({"training": lines}, facts, TuningLimits(min_training_examples=1))
+    (problem,) = report.problems
+    assert (problem.line, problem.clip) == (1, big)
+    assert problem.problem.startswith("play p0 (broadcast, game g) is about 750,745 tokens (2.5 s of clip")
+    assert "accepts at most 131,072 per example" in problem.problem
+
+
+def test_the_token_estimate_is_the_dataset_cards():
+    facts, _ = facts_of({}, ClipFacts(True, 1_000, 10.0))
+    limits = TuningLimits(min_training_examples=1, max_example_tokens=2_950, tokens_per_clip_second=295.0)
+    (uri,) = uris(1)
+    # 10 s x 295 = 2,950 tokens of clip: any text at all tips it over.
+    assert not tuning_limits.check_limits({"training": [line(uri)]}, facts, limits).passed
+    assert tuning_limits.check_limits(
+        {"training": [line(uri)]}, facts, replace(limits, max_example_tokens=3_000)
+    ).passed
+
+
+def test_every_supported_base_model_allows_131072_tokens_per_example():
+    assert {tuning_limits.max_example_tokens(m) for m in ("gemini-2.5-pro", "gemini-2.5-flash", "other")} == {131_072}

@@ -7,12 +7,13 @@ from dagster import Failure
 
 from basketball_assets.core.clips import PlannedClip
 from basketball_assets.core.plays import Rejection
-from basketball_assets.core.tuning import ClipFacts
+from basketball_assets.core.tuning_limits import ClipFacts
 from basketball_assets.state.clips import (
     ClipsManifest,
     GameClipFacts,
     clip_facts_in,
     clips_manifest_key,
+    current_fingerprints,
     game_rejections,
     key_in_training_bucket,
     read_clips_manifest,
@@ -122,6 +123,16 @@ def test_clip_facts_come_from_the_manifest(storage):
     assert facts.of(GAME, KEY) == (2.5, 4)
     assert facts.of(GAME, "games/g1/clips/other_broadcast.mp4") is None
     assert facts.of("no-such-game", KEY) is None
+
+
+def test_clip_fingerprints_come_from_the_manifest(storage):
+    storage.put_text(clips_manifest_key(GAME), TODAYS_FILE)
+    facts = GameClipFacts(storage)
+
+    assert facts.fingerprint(GAME, KEY) == "f" * 32
+    assert facts.fingerprint(GAME, "games/g1/clips/other_broadcast.mp4") == ""
+    assert facts.fingerprint("no-such-game", KEY) == ""
+    assert current_fingerprints(storage, [GAME, "no-such-game"]) == {GAME: {KEY: "f" * 32}, "no-such-game": {}}
 
 
 def test_clip_sizes_missing_from_an_older_manifest_are_asked_of_storage(storage):

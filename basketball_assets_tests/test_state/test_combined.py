@@ -64,3 +64,16 @@ def test_a_manifest_of_files_and_games_alone_is_read():
 
 def test_before_the_first_combined_dataset_there_is_no_manifest(storage):
     assert read_combined_dataset(storage) is None
+
+
+def test_the_fingerprints_of_the_clips_combined_round_trip(storage):
+    fingerprints = {"g1": {"games/g1/clips/p1_broadcast.mp4": "f" * 32, "games/g1/clips/p2_tactical.mp4": ""}}
+    manifest = CombinedManifest(FILES, ["g1"], STAMP, {"training": 1}, [], clip_fingerprints=fingerprints)
+
+    write_combined_dataset(storage, manifest)
+
+    assert read_combined_dataset(storage).clip_fingerprints == fingerprints
+
+
+def test_a_manifest_written_before_fingerprints_were_recorded_says_so():
+    assert CombinedManifest.from_dict(json.loads(TODAYS_FILE)).clip_fingerprints is None
