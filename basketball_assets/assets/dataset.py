@@ -1,6 +1,5 @@
 """``combined_dataset``: every game's JSONL, concatenated into one training and one validation file."""
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +30,6 @@ from basketball_assets.core.layout import (
     ClipName,
     clip_of_uri,
     combined_folder,
-    combined_folder_claim_key,
     combined_jsonl_key,
     utc_timestamps_from,
 )
@@ -40,7 +38,12 @@ from basketball_assets.partitions import games_partitions
 from basketball_assets.policies import DATASET_GROUP, TRANSIENT_RETRY
 from basketball_assets.resources.storage import Storage
 from basketball_assets.state.clips import GameClipFacts, game_rejections
-from basketball_assets.state.combined import CombinedManifest, write_combined_dataset
+from basketball_assets.state.combined import (
+    CombinedManifest,
+    claim_combined_folder,
+    combined_folder_claim_key,
+    write_combined_dataset,
+)
 from basketball_assets.state.training_data import read_game_training_data
 
 #: Seconds from now tried for a free combined folder before giving up (one is almost always free).
@@ -167,12 +170,11 @@ def claim_folder(context: AssetExecutionContext, storage: Storage) -> str:
     holds files or another run created its claim first (created atomically, if absent, in
     `pipeline-state/combined-folders/`); then the next second is tried.
     """
-    claim = json.dumps({"run_id": context.run.run_id}) + "\n"
     stamps = utc_timestamps_from(datetime.now(UTC), FOLDER_ATTEMPTS)
     for timestamp in stamps:
         # An existing folder (from before claims existed) is taken too; the claim decides between racing runs.
         folder_empty = next(iter(storage.list_keys(combined_folder(timestamp))), None) is None
-        if folder_empty and storage.put_text_if_absent(combined_folder_claim_key(timestamp), claim):
+        if folder_empty and claim_combined_folder(storage, timestamp, context.run.run_id):
             if timestamp != stamps[0]:
                 context.log.info(f"folder {combined_folder(stamps[0])} was taken by another run; writing {timestamp}")
             return timestamp

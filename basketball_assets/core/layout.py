@@ -81,11 +81,6 @@ def combined_jsonl_key(split: str, timestamp: str) -> str:
     return f"{combined_folder(timestamp)}combined_{split}.jsonl"
 
 
-def combined_folder_claim_key(timestamp: str) -> str:
-    """The bookkeeping object whose creation gives one run the folder of ``timestamp``."""
-    return f"{STATE_PREFIX}/combined-folders/cumulative-execution-{timestamp}.json"
-
-
 def utc_timestamps_from(now: datetime, count: int) -> list[str]:
     """The timestamps of ``now`` and the ``count - 1`` seconds after it, in order."""
     return [utc_timestamp(now + timedelta(seconds=offset)) for offset in range(count)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,16 @@ from basketball_assets.state.files import state_key
 def combined_manifest_key() -> str:
     """Where the combined dataset's manifest is kept."""
     return state_key("combined_dataset.json")
+
+
+def combined_folder_claim_key(timestamp: str) -> str:
+    """The claim whose creation gives one run the `cumulative-execution-{timestamp}/` folder."""
+    return state_key(f"combined-folders/cumulative-execution-{timestamp}.json")
+
+
+def claim_combined_folder(storage: Storage, timestamp: str, run_id: str) -> bool:
+    """Create the folder's claim for ``run_id`` if no run has it; whether this call did."""
+    return storage.put_text_if_absent(combined_folder_claim_key(timestamp), json.dumps({"run_id": run_id}) + "\n")
 
 
 @dataclass(frozen=True)

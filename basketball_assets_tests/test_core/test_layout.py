@@ -12,7 +12,6 @@ from basketball_assets.core.layout import (
     clip_of_uri,
     clips_prefix,
     combined_folder,
-    combined_folder_claim_key,
     combined_jsonl_key,
     game_jsonl_key,
     utc_timestamp,
@@ -131,10 +130,9 @@ def test_a_naive_time_is_taken_as_utc_whatever_the_machines_zone(new_york_local_
     assert utc_timestamp(datetime(2024, 3, 1, 14, 30, 5)) == STAMP
 
 
-def test_combined_folders_and_their_claims():
+def test_combined_folders_hold_their_jsonl():
     assert combined_folder(STAMP) == f"cumulative-execution-{STAMP}/"
     assert combined_jsonl_key("training", STAMP).startswith(combined_folder(STAMP))
-    assert combined_folder_claim_key(STAMP) == f"pipeline-state/combined-folders/cumulative-execution-{STAMP}.json"
 
 
 def test_utc_timestamps_from_count_seconds_across_a_day():

@@ -4,6 +4,8 @@ import json
 
 from basketball_assets.state.combined import (
     CombinedManifest,
+    claim_combined_folder,
+    combined_folder_claim_key,
     combined_manifest_key,
     read_combined_dataset,
     write_combined_dataset,
@@ -77,3 +79,10 @@ def test_the_fingerprints_of_the_clips_combined_round_trip(storage):
 
 def test_a_manifest_written_before_fingerprints_were_recorded_says_so():
     assert CombinedManifest.from_dict(json.loads(TODAYS_FILE)).clip_fingerprints is None
+
+
+def test_a_combined_folder_is_claimed_once_and_names_its_run(storage):
+    assert combined_folder_claim_key(STAMP) == f"pipeline-state/combined-folders/cumulative-execution-{STAMP}.json"
+    assert claim_combined_folder(storage, STAMP, "run-a") is True
+    assert claim_combined_folder(storage, STAMP, "run-b") is False
+    assert storage.read_json(combined_folder_claim_key(STAMP)) == {"run_id": "run-a"}
