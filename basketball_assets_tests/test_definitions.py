@@ -42,7 +42,7 @@ PLAYS_SENSOR = "supabase_plays_sensor"
 AUTOMATION_SENSOR = "games_automation"
 #: The only job: the one Dagster builds implicitly for materializing assets from the UI.
 JOBS = {"__ASSET_JOB"}
-RESOURCES = {"storage", "plays_source", "video", "vertex"}
+RESOURCES = {"storage", "plays_source", "registry", "video", "vertex"}
 
 
 def local_definitions(data_dir: Path) -> Definitions:

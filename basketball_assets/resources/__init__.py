@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from basketball_assets.resources.gcs_storage import GCSStorage
 from basketball_assets.resources.plays import LocalPlaysDatabase, PlaysSource, SupabasePlays
+from basketball_assets.resources.registry import LocalModelRegistry, ModelRegistry
 from basketball_assets.resources.storage import DEFAULT_DATA_DIR, LocalStorage, Storage
 from basketball_assets.resources.vertex import VertexTuning
 from basketball_assets.resources.video import ClipEncoder
@@ -69,6 +70,11 @@ def build_plays_source(settings: Settings) -> PlaysSource:
     return LocalPlaysDatabase(path=str(data_dir(settings) / "plays.sqlite3"))
 
 
+def build_registry(settings: Settings) -> ModelRegistry:
+    """The tuned-model registry: the ``tuned_models`` table beside the plays (local SQLite for now)."""
+    return LocalModelRegistry(path=str(data_dir(settings) / "plays.sqlite3"))
+
+
 def build_resources(settings: Settings) -> dict[str, Any]:
     """Every resource the definitions need, local unless cloud settings are present."""
     return {
@@ -76,6 +82,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         "plays_source": build_plays_source(settings),
         # Clip cutting: reencode (default) or smart; x264 preset (see the README's preset table).
         "video": _configured(ClipEncoder, settings, {"mode": "clip_mode", "preset": "clip_preset"}),
+        "registry": build_registry(settings),
         "vertex": _configured(
             VertexTuning,
             settings,
@@ -87,13 +94,16 @@ def build_resources(settings: Settings) -> dict[str, Any]:
 __all__ = [
     "ClipEncoder",
     "GCSStorage",
+    "LocalModelRegistry",
     "LocalPlaysDatabase",
     "LocalStorage",
+    "ModelRegistry",
     "PlaysSource",
     "Storage",
     "SupabasePlays",
     "VertexTuning",
     "build_plays_source",
+    "build_registry",
     "build_resources",
     "build_storage",
 ]
