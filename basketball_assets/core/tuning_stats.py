@@ -39,7 +39,7 @@ class DroppedExamples:
 
 
 def example_name(line: str | None) -> str:
-    """Who a training line is, for a person: ``game G, play P (angle)`` or its clip URI."""
+    """Who a training line is, for a person: ``game G, play P, angle A`` or its clip URI."""
     if line is None:
         return "a line the training file does not have"
     try:
@@ -47,7 +47,7 @@ def example_name(line: str | None) -> str:
     except (ValueError, KeyError, TypeError, AttributeError):
         return "an unreadable line"
     clip = clip_of_uri(uri)
-    return f"game {clip.game_id}, play {clip.play_id} ({clip.angle})" if clip else uri
+    return f"game {clip.game_id}, play {clip.play_id}, angle {clip.angle}" if clip else uri
 
 
 def dropped_message(dropped: DroppedExamples, training_uri: str, lines: Mapping[int, str]) -> str:
