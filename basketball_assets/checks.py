@@ -1,4 +1,5 @@
-"""Asset checks on the combined dataset: what must hold before anyone tunes on it.
+"""Asset checks on the combined dataset (what must hold before anyone tunes on it) and on the
+tuned model (what Vertex AI did with the dataset).
 
 The per-game checks run inside the game steps (``check_specs``), since they judge
 what that step just wrote."""
@@ -11,6 +12,7 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeve
 from pydantic import Field
 
 from basketball_assets.assets.dataset import combined_dataset
+from basketball_assets.assets.tuning import tuned_model
 from basketball_assets.core.dataset import SPLITS, line_digest
 from basketball_assets.core.dataset_card import DEFAULT_CHARACTERS_PER_TOKEN, DEFAULT_TOKENS_PER_CLIP_SECOND
 from basketball_assets.core.examples import example_file_uri
@@ -24,10 +26,13 @@ from basketball_assets.core.tuning_limits import (
     check_limits,
     max_example_tokens,
 )
+from basketball_assets.core.tuning_stats import SHOWN_DROPPED, dropped_message
 from basketball_assets.partitions import games_partitions
 from basketball_assets.resources.storage import Storage
+from basketball_assets.resources.vertex import VertexTuning
 from basketball_assets.state.clips import clip_facts_in
 from basketball_assets.state.combined import read_combined_dataset
+from basketball_assets.state.delta import key_of_uri
 
 #: Play ids listed in a check's metadata before the rest are only counted.
 SHOWN_PROBLEMS = 50
@@ -173,3 +178,53 @@ def play_of_uri(uri: str) -> str:
     """The play id of a clip URI; a URI that names no clip stands for itself."""
     clip = clip_of_uri(uri)
     return clip.play_id if clip else uri
+
+
+# --- on tuned_model ------------------------------------------------------------------
+
+
+@asset_check(asset=tuned_model)
+def no_examples_dropped(
+    context: AssetCheckExecutionContext, vertex: VertexTuning, storage: Storage
+) -> AssetCheckResult:
+    """Vertex AI trained on every example: the job's `tuning_data_stats` report no dropped or
+    truncated example. Fails with the reasons Vertex AI gave, each dropped line named by its
+    game and play. Asks Vertex AI for the job (a free status call), never starts one."""
+    event = context.instance.get_latest_materialization_event(tuned_model.key)
+    metadata = event.asset_materialization.metadata if event and event.asset_materialization else {}
+    job_name = getattr(metadata.get("job_name"), "value", None)
+    if not job_name:
+        return AssetCheckResult(passed=False, description="tuned_model has no job yet: materialize tuned_model")
+    job = vertex.get_job(job_name)
+    training_uri = job.training_dataset_uri or str(getattr(metadata.get("training_dataset_uri"), "value", ""))
+    result_metadata = {
+        "job_name": job_name,
+        "dataset_examples": job.dataset_examples,
+        "billable_tokens": job.billable_tokens,
+        "dropped_examples": job.dropped.count,
+        "dropped_example_reasons": MetadataValue.json(list(job.dropped.reasons[:SHOWN_PROBLEMS])),
+    }
+    if not job.dropped.any:
+        return AssetCheckResult(passed=True, metadata=result_metadata)
+    lines = training_lines_at(storage, training_uri, set(job.dropped.indices[:SHOWN_DROPPED]))
+    return AssetCheckResult(
+        passed=False,
+        severity=AssetCheckSeverity.ERROR,
+        description=dropped_message(job.dropped, training_uri, lines),
+        metadata=result_metadata,
+    )
+
+
+def training_lines_at(storage: Storage, uri: str, indices: set[int]) -> dict[int, str]:
+    """The lines at 1-based ``indices`` of the training file at ``uri`` (none when it is elsewhere)."""
+    key = key_of_uri(storage, uri)
+    if not indices or key is None or not storage.exists(key):
+        return {}
+    last = max(indices)
+    found = {}
+    for number, line in enumerate(storage.iter_lines(key), start=1):
+        if number in indices:
+            found[number] = line
+        if number >= last:
+            break
+    return found

@@ -34,6 +34,7 @@ CHECKS = {
     ("combined_dataset", "no_duplicate_examples"),
     ("combined_dataset", "every_game_present"),
     ("combined_dataset", "within_tuning_limits"),
+    ("tuned_model", "no_examples_dropped"),
 }
 #: The checks whose failure stops the run before downstream assets materialize.
 BLOCKING_CHECKS = {("combined_dataset", "splits_are_disjoint"), ("combined_dataset", "no_duplicate_examples")}

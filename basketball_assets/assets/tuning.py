@@ -9,9 +9,8 @@ terminated and this run created it.
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 from dagster import (
     AssetCheckKey,
@@ -23,7 +22,6 @@ from dagster import (
     DataVersion,
     Failure,
     MaterializeResult,
-    MetadataValue,
     asset,
 )
 from pydantic import Field
@@ -31,13 +29,24 @@ from pydantic import Field
 from basketball_assets.core import tuning
 from basketball_assets.core.dataset import SPLITS, clips_changed
 from basketball_assets.core.fingerprint import stable_hash
-from basketball_assets.core.tuning import PollSchedule, TuningSettings
+from basketball_assets.core.tuning import DEFAULT_PRICE_PER_MILLION_TRAINING_TOKENS, PollSchedule, TuningSettings
 from basketball_assets.policies import DATASET_GROUP
+from basketball_assets.resources.registry import ModelRegistry
 from basketball_assets.resources.storage import Storage
 from basketball_assets.resources.vertex import TRANSIENT_ERRORS, TuningJobStatus, VertexTuning
 from basketball_assets.state.clips import current_fingerprints
 from basketball_assets.state.combined import CombinedManifest, read_combined_dataset
 from basketball_assets.tuning_jobs import ChosenJob, JobRequest, existing_or_new_job
+from basketball_assets.tuning_parent import Parent, delta_dataset, parent_problems, resolve_parent
+from basketball_assets.tuning_results import (
+    DatasetToTune,
+    Price,
+    card_estimate,
+    cost_metadata,
+    job_metadata,
+    record_in_registry,
+    registry_record,
+)
 
 #: The asset tuned on (named, not imported: asset modules do not import each other).
 COMBINED_DATASET = AssetKey("combined_dataset")
@@ -79,6 +88,23 @@ class TuningConfig(Config):
         default=30.0, description="First wait between status polls; grows by half each time."
     )
     poll_max_seconds: float = Field(default=600.0, description="Longest wait between status polls.")
+    continue_from: str = Field(
+        default="",
+        description="Tuned model to continue (Vertex AI continuous tuning) on the plays it has not seen: empty tunes "
+        "base_model on the whole dataset; 'champion' is the registry's champion; or a tuned model's resource name "
+        "(projects/P/locations/L/models/M@version) from the registry.",
+    )
+    price_per_million_training_tokens: float | None = Field(
+        default=None,
+        ge=0,
+        description="Price (USD) of one million training tokens, for tuning_cost_usd; unset assumes "
+        f"{DEFAULT_PRICE_PER_MILLION_TRAINING_TOKENS:g} (the dataset card's default): check Vertex AI's pricing page.",
+    )
+
+    def price(self) -> Price:
+        if self.price_per_million_training_tokens is None:
+            return Price(DEFAULT_PRICE_PER_MILLION_TRAINING_TOKENS, assumed=True)
+        return Price(self.price_per_million_training_tokens, assumed=False)
 
     def settings(self) -> TuningSettings:
         return TuningSettings(
@@ -97,21 +123,16 @@ class TuningConfig(Config):
         )
 
 
-@dataclass(frozen=True)
-class DatasetToTune:
-    """The combined dataset a job trains on, and the data version that identifies it."""
-
-    training_uri: str
-    validation_uri: str
-    version: str
-
-
 # The pool lets an operator queue tuning steps one at a time in the UI (`dagster instance concurrency
 # set vertex_tuning 1`); it is not the guard against two jobs: the claim in tuning_jobs.py is, in any
 # deployment (a pool limit lives only in the instance database, and in-process runs skip the run queue).
 @asset(deps=[COMBINED_DATASET], group_name=DATASET_GROUP, kinds={"vertexai", "gemini"}, pool="vertex_tuning")
 def tuned_model(
-    context: AssetExecutionContext, config: TuningConfig, vertex: VertexTuning, storage: Storage
+    context: AssetExecutionContext,
+    config: TuningConfig,
+    vertex: VertexTuning,
+    storage: Storage,
+    registry: ModelRegistry,
 ) -> MaterializeResult:
     """A Gemini model tuned on the latest combined dataset by a Vertex AI supervised tuning job.
 
@@ -120,11 +141,16 @@ def tuned_model(
     `within_tuning_limits` check passed on it. A job already running or succeeded for the
     same dataset version and hyper-parameters is followed instead of starting another, also
     when runs start together. Terminating the run cancels the job if this run started it.
-    Records the job, the tuned model and endpoint, the hyper-parameters and the dataset
-    version it was trained on.
+    Records the job, the tuned model and endpoint, the hyper-parameters, the dataset
+    version it was trained on, and the billable tokens and cost beside the dataset card's
+    estimate; a succeeded job's row goes to the `tuned_models` registry. With `continue_from`,
+    the job continues that tuned model on a delta file of the plays it has not seen.
     """
+    parent = resolve_parent(config.continue_from, registry)
     settings = config.settings()
-    dataset = dataset_to_tune(context.instance, vertex, storage, settings)
+    if parent is not None:
+        settings = replace(settings, pre_tuned_model=parent.model_name)
+    dataset = dataset_to_tune(context.instance, vertex, storage, settings, parent)
     labels = tuning.job_labels(settings, dataset.version)
     request = JobRequest(settings, dataset.training_uri, dataset.validation_uri, dataset.version, labels)
     schedule = config.schedule()
@@ -133,6 +159,7 @@ def tuned_model(
     )
     attached = not chosen.created
     job = follow_job(context, vertex, chosen, schedule)
+    extra = {**cost_metadata(job, settings, config.price()), **card_estimate(context.instance, COMBINED_DATASET)}
     if job.state != tuning.SUCCEEDED:
         raise Failure(
             description=(
@@ -141,12 +168,13 @@ def tuned_model(
                 f"See {tuning.console_url(job.name)}; fix the cause and materialize tuned_model again "
                 "(a job that did not succeed is never reused: a new one will start)."
             ),
-            metadata=job_metadata(job, settings, dataset, labels, attached),
+            metadata=job_metadata(job, settings, dataset, labels, attached, extra),
             allow_retries=False,
         )
     context.log.info(f"tuned model {job.tuned_model} is ready behind endpoint {job.endpoint}")
+    record_in_registry(context, registry, registry_record(job, settings, dataset, config.price()))
     return MaterializeResult(
-        metadata=job_metadata(job, settings, dataset, labels, attached),
+        metadata=job_metadata(job, settings, dataset, labels, attached, extra),
         data_version=DataVersion(stable_hash({"job": job.name, "model": job.tuned_model})),
     )
 
@@ -155,9 +183,10 @@ def tuned_model(
 
 
 def dataset_to_tune(
-    instance: DagsterInstance, vertex: VertexTuning, storage: Storage, settings: TuningSettings
+    instance: DagsterInstance, vertex: VertexTuning, storage: Storage, settings: TuningSettings, parent: Parent | None
 ) -> DatasetToTune:
-    """The dataset to tune on, after every check that needs no call to Vertex AI."""
+    """The dataset to tune on, after every check that needs no call to Vertex AI (with a parent: the
+    delta of plays it has not seen, written beside the combined training file)."""
     missing = vertex.missing_settings()
     manifest = read_combined_dataset(storage)
     if manifest is None:
@@ -180,9 +209,19 @@ def dataset_to_tune(
     require_clips_unchanged(storage, manifest)
     # An empty validation file is not sent: Vertex AI would reject it, and it is optional.
     has_validation = manifest.counts.get("validation", 1) > 0
-    return DatasetToTune(
-        training_uri=uris["training"], validation_uri=uris["validation"] if has_validation else "", version=version
+    dataset = DatasetToTune(
+        training_uri=uris["training"],
+        validation_uri=uris["validation"] if has_validation else "",
+        version=version,
+        combined_training_uri=uris["training"],
     )
+    if parent is None:
+        return dataset
+    problems = parent_problems(parent, settings.base_model, version)
+    if problems:
+        raise Failure("tuned_model did not start a tuning job: " + "; ".join(problems), allow_retries=False)
+    delta = delta_dataset(storage, manifest, parent)
+    return replace(dataset, training_uri=storage.uri(delta.key), delta_examples=delta.examples, delta_plays=delta.plays)
 
 
 def latest_dataset_materialization(instance: DagsterInstance, training_uri: str) -> tuple[str, int]:
@@ -355,31 +394,3 @@ def seconds_since(iso_time: str) -> float:
     if not iso_time:
         return 0.0
     return max(0.0, (datetime.now(UTC) - datetime.fromisoformat(iso_time)).total_seconds())
-
-
-def job_metadata(
-    job: TuningJobStatus, settings: TuningSettings, dataset: DatasetToTune, labels: dict[str, str], attached: bool
-) -> dict[str, Any]:
-    duration = None
-    if job.create_time and job.end_time:
-        duration = (datetime.fromisoformat(job.end_time) - datetime.fromisoformat(job.create_time)).total_seconds() / 60
-    return {
-        "job_name": job.name,
-        "job_state": tuning.short_state(job.state),
-        "console": MetadataValue.url(tuning.console_url(job.name)),
-        "tuned_model": job.tuned_model,
-        "endpoint": job.endpoint,
-        "base_model": settings.base_model,
-        "hyperparameters": MetadataValue.json(settings.hyperparameters()),
-        "training_dataset_uri": job.training_dataset_uri or dataset.training_uri,
-        "validation_dataset_uri": job.validation_dataset_uri or dataset.validation_uri,
-        "combined_dataset_data_version": dataset.version,
-        "created_at": job.create_time,
-        "started_at": job.start_time,
-        "ended_at": job.end_time,
-        "duration_minutes": MetadataValue.float(round(duration, 2)) if duration is not None else MetadataValue.null(),
-        "billable_tokens_in_dataset": job.billable_tokens,
-        "attached_to_existing_job": attached,
-        "labels": MetadataValue.json(labels),
-        **({"job_error": job.error} if job.error else {}),
-    }

@@ -22,6 +22,9 @@ DEFAULT_BASE_MODEL = "gemini-2.5-pro"
 DEFAULT_EPOCHS = 5
 DEFAULT_LEARNING_RATE_MULTIPLIER = 1.0
 DEFAULT_ADAPTER_SIZE = "ADAPTER_SIZE_ONE"
+#: Assumed price (USD) of one million training tokens when none is configured: the dataset card's
+#: estimate and tuned_model's cost use the same figure. Check Vertex AI's pricing page for today's.
+DEFAULT_PRICE_PER_MILLION_TRAINING_TOKENS = 25.0
 
 #: Adapter size names of the API and the size each stands for.
 ADAPTER_SIZES = {
@@ -50,6 +53,13 @@ MAX_LABELS = 64
 #: Labels this pipeline puts on every job; the pair identifies "the same tuning".
 DATASET_LABEL = "basketball_dataset"
 TUNING_LABEL = "basketball_tuning"
+#: On a job that continues a tuned model: that model's id, for people reading the console (the
+#: parent's full name is in the tuning hash, which is what identifies the job).
+PARENT_LABEL = "basketball_parent"
+PIPELINE_LABELS = (DATASET_LABEL, TUNING_LABEL, PARENT_LABEL)
+
+#: A tuned model's resource name, as ``continue_from`` and ``pre_tuned_model`` take it (version optional).
+TUNED_MODEL_NAME = re.compile(r"^projects/[^/]+/locations/[^/]+/models/[^/@]+(@[^/@]+)?$")
 
 #: Vertex AI limits the tuned model's display name to 128 characters.
 MAX_DISPLAY_NAME = 128
@@ -66,15 +76,24 @@ class TuningSettings:
     display_name: str = ""
     service_account: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    #: The tuned model the job continues from (``pre_tuned_model``); empty: tune ``base_model`` itself.
+    pre_tuned_model: str = ""
 
     def hyperparameters(self) -> dict[str, Any]:
-        """The settings that change the tuned model (and so its cost and result)."""
-        return {
+        """The settings that change the tuned model (and so its cost and result).
+
+        The parent model is among them only when there is one, so a job tuned from the base
+        model keeps the hash (and so the identity) it had before continuing existed.
+        """
+        chosen: dict[str, Any] = {
             "base_model": self.base_model,
             "epochs": self.epochs,
             "learning_rate_multiplier": self.learning_rate_multiplier,
             "adapter_size": self.adapter_size,
         }
+        if self.pre_tuned_model:
+            chosen["pre_tuned_model"] = self.pre_tuned_model
+        return chosen
 
 
 def settings_problems(settings: TuningSettings, dataset_uris: Iterable[str]) -> list[str]:
@@ -92,6 +111,11 @@ def settings_problems(settings: TuningSettings, dataset_uris: Iterable[str]) -> 
             f"display_name has {len(settings.display_name)} characters; Vertex AI allows {MAX_DISPLAY_NAME}"
         )
     problems += label_problems(settings.labels)
+    if settings.pre_tuned_model and not TUNED_MODEL_NAME.match(settings.pre_tuned_model):
+        problems.append(
+            f"the model to continue from, {settings.pre_tuned_model!r}, is not a tuned model's resource name "
+            "(projects/P/locations/L/models/M, optionally @version)"
+        )
     problems += dataset_uri_problems(dataset_uris)
     return problems
 
@@ -109,7 +133,7 @@ def adapter_size_problems(base_model: str, adapter_size: str) -> list[str]:
 def label_problems(labels: Mapping[str, str]) -> list[str]:
     problems = []
     for key, value in labels.items():
-        if key in (DATASET_LABEL, TUNING_LABEL):
+        if key in PIPELINE_LABELS:
             problems.append(f"label {key!r} is set by the pipeline itself; choose another key")
         elif not LABEL_KEY.match(key):
             problems.append(
@@ -117,8 +141,10 @@ def label_problems(labels: Mapping[str, str]) -> list[str]:
             )
         if not LABEL_VALUE.match(value):
             problems.append(f"label {key!r} value {value!r} must use only a-z, 0-9, _ and - (63 at most)")
-    if len(labels) + 2 > MAX_LABELS:
-        problems.append(f"{len(labels)} labels given; with the pipeline's 2 at most {MAX_LABELS} are allowed")
+    if len(labels) + len(PIPELINE_LABELS) > MAX_LABELS:
+        problems.append(
+            f"{len(labels)} labels given; with the pipeline's {len(PIPELINE_LABELS)} at most {MAX_LABELS} are allowed"
+        )
     return problems
 
 
@@ -149,11 +175,14 @@ def tuning_hash(settings: TuningSettings) -> str:
 def job_labels(settings: TuningSettings, dataset_version: str) -> dict[str, str]:
     """The job's labels: the user's, plus the dataset version and hyper-parameter hash that
     let a later run find this job instead of paying for another."""
-    return {
+    labels = {
         **dict(settings.labels),
         DATASET_LABEL: label_value(dataset_version),
         TUNING_LABEL: tuning_hash(settings),
     }
+    if settings.pre_tuned_model:
+        labels[PARENT_LABEL] = label_value(settings.pre_tuned_model.rsplit("/", 1)[-1])
+    return labels
 
 
 def label_value(text: str) -> str:
@@ -162,7 +191,8 @@ def label_value(text: str) -> str:
 
 
 def identity_labels(labels: Mapping[str, str]) -> dict[str, str]:
-    """The two labels that say "same dataset, same hyper-parameters"."""
+    """The two labels that say "same dataset, same hyper-parameters" (the parent model included,
+    through the tuning hash: the same delta from the same parent is the same job)."""
     return {key: labels[key] for key in (DATASET_LABEL, TUNING_LABEL)}
 
 

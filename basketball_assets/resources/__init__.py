@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from basketball_assets.resources.gcs_storage import GCSStorage
 from basketball_assets.resources.plays import LocalPlaysDatabase, PlaysSource, SupabasePlays
-from basketball_assets.resources.registry import LocalModelRegistry, ModelRegistry
+from basketball_assets.resources.registry import LocalModelRegistry, ModelRegistry, SupabaseModelRegistry
 from basketball_assets.resources.storage import DEFAULT_DATA_DIR, LocalStorage, Storage
 from basketball_assets.resources.vertex import VertexTuning
 from basketball_assets.resources.video import ClipEncoder
@@ -71,7 +71,10 @@ def build_plays_source(settings: Settings) -> PlaysSource:
 
 
 def build_registry(settings: Settings) -> ModelRegistry:
-    """The tuned-model registry: the ``tuned_models`` table beside the plays (local SQLite for now)."""
+    """The tuned-model registry: the ``tuned_models`` table beside the plays, in Supabase when
+    ``$SUPABASE_URL`` is set (``deploy/supabase/tuned_models.sql``), else in the local SQLite file."""
+    if settings.use_supabase:
+        return SupabaseModelRegistry(url=EnvVar(SUPABASE_URL), key=EnvVar(SUPABASE_KEY))
     return LocalModelRegistry(path=str(data_dir(settings) / "plays.sqlite3"))
 
 
@@ -100,6 +103,7 @@ __all__ = [
     "ModelRegistry",
     "PlaysSource",
     "Storage",
+    "SupabaseModelRegistry",
     "SupabasePlays",
     "VertexTuning",
     "build_plays_source",

@@ -2,7 +2,8 @@
 
 Every tuned model is one row, keyed by its tuning job; a re-run of the same job updates its own
 row. Locally the table lives in the same SQLite file as the plays; with Supabase configured, in
-Supabase (its SQL ships under ``deploy/``).
+Supabase, through its REST API (the table, its row-level security and the champion function:
+``deploy/supabase/tuned_models.sql``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster import ConfigurableResource
 from pydantic import Field
@@ -25,6 +26,16 @@ from basketball_assets.core.registry import (
     TunedModelRecord,
     from_row,
 )
+
+if TYPE_CHECKING:
+    from supabase import Client
+
+#: The table and the function (deploy/supabase/tuned_models.sql) the Supabase registry uses.
+TABLE = "tuned_models"
+EVALUATION_FUNCTION = "record_tuned_model_evaluation"
+SQL_FILE = "deploy/supabase/tuned_models.sql"
+#: PostgreSQL's "no data found", raised by the function for an unknown job.
+NO_DATA_FOUND = "P0002"
 
 
 class ModelRegistry(ConfigurableResource, ABC):
@@ -94,6 +105,11 @@ class LocalModelRegistry(ModelRegistry):
                 )
                 """
             )
+            # One champion at a time, as the Supabase table has it (deploy/supabase/tuned_models.sql).
+            db.execute(
+                "CREATE UNIQUE INDEX IF NOT EXISTS tuned_models_one_champion ON tuned_models (champion) "
+                "WHERE champion = 1"
+            )
 
     def record_model(self, record: TunedModelRecord) -> None:
         self.create_table()
@@ -141,3 +157,91 @@ class LocalModelRegistry(ModelRegistry):
 def _encoded(row: Mapping[str, Any]) -> dict[str, Any]:
     """A row with its JSON columns as text, as SQLite stores them."""
     return {k: json.dumps(v, sort_keys=True) if k in JSON_COLUMNS else v for k, v in row.items()}
+
+
+class RegistryError(RuntimeError):
+    """Supabase did not take or give a registry row; the message says what to check (never the key)."""
+
+
+class SupabaseModelRegistry(ModelRegistry):
+    """The ``tuned_models`` table in Supabase, through its REST API (supabase-py).
+
+    Row-level security lets only the service role at it, so ``key`` is the service-role key. A
+    model's row is an upsert on ``job_name`` of the tuning columns alone; an evaluation goes
+    through the ``record_tuned_model_evaluation`` function, which moves the champion flag in one
+    transaction.
+    """
+
+    url: str = Field(description="The project URL, https://<project-ref>.supabase.co: EnvVar('SUPABASE_URL').")
+    key: str = Field(
+        description="The service-role key (the table's row-level security admits only that role): "
+        "EnvVar('SUPABASE_KEY'), never in the repository."
+    )
+    timeout_seconds: float = Field(default=60.0, gt=0, description="How long one request may take.")
+
+    def describe(self) -> str:
+        return f"Supabase table {TABLE!r} at {self.url}"
+
+    @contextmanager
+    def _client(self) -> Iterator[Client]:
+        import httpx
+        from supabase import ClientOptions, create_client
+
+        with httpx.Client(timeout=self.timeout_seconds, follow_redirects=True) as http:
+            yield create_client(self.url, self.key, options=ClientOptions(httpx_client=http))
+
+    def _run(self, what: str, call: Any) -> Any:
+        try:
+            with self._client() as client:
+                return call(client).execute()
+        except Exception as error:
+            if getattr(error, "code", None) == NO_DATA_FOUND:
+                raise KeyError(
+                    f"no tuned model with job {what!r} in {self.describe()}: materialize tuned_model"
+                ) from None
+            detail = f"{getattr(error, 'code', '') or ''} {getattr(error, 'message', '') or error}".strip()
+            raise RegistryError(
+                f"{what} in {self.describe()} failed: {detail.replace(self.key, '<SUPABASE_KEY>')[:500]}. Check that "
+                f"{SQL_FILE} was applied to the project and that SUPABASE_KEY is its service-role key."
+            ) from None
+
+    def record_model(self, record: TunedModelRecord) -> None:
+        row = record.model_row()
+        row["created_at"] = row["created_at"] or None  # timestamptz: no empty text
+        self._run(
+            f"writing the row of {record.job_name}",
+            lambda client: client.table(TABLE).upsert(row, on_conflict="job_name"),
+        )
+
+    def record_evaluation(self, job_name: str, scores: Mapping[str, Any], champion: bool) -> None:
+        params = {"p_job_name": job_name, "p_scores": dict(scores), "p_champion": champion}
+        self._run(job_name, lambda client: client.rpc(EVALUATION_FUNCTION, params))
+
+    def get(self, job_name: str) -> TunedModelRecord | None:
+        response = self._run(
+            f"reading the row of {job_name}", lambda client: client.table(TABLE).select("*").eq("job_name", job_name)
+        )
+        return from_row(_decoded(response.data[0])) if response.data else None
+
+    def models(self) -> list[TunedModelRecord]:
+        rows: list[dict[str, Any]] = []
+        while True:  # a page at a time: Supabase answers at most 1,000 rows per request
+            start = len(rows)
+            response = self._run(
+                "reading the tuned models",
+                lambda client, start=start: (
+                    client.table(TABLE)
+                    .select("*")
+                    .order("created_at", nullsfirst=True)
+                    .order("job_name")
+                    .range(start, start + 999)
+                ),
+            )
+            rows.extend(response.data)
+            if len(response.data) < 1000:
+                return [from_row(_decoded(row)) for row in rows]
+
+
+def _decoded(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A PostgREST row in the record's terms: a missing creation time as the empty text."""
+    return {**row, "created_at": row.get("created_at") or ""}

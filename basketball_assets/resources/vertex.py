@@ -16,6 +16,7 @@ from google.cloud import aiplatform_v1
 from pydantic import Field, PrivateAttr
 
 from basketball_assets.core.tuning import TuningSettings, has_labels, list_filter
+from basketball_assets.core.tuning_stats import DroppedExamples
 
 #: Errors worth waiting out while following a job for hours: the job itself is unaffected.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -55,6 +56,10 @@ class TuningJobStatus:
     #: Vertex AI's count of billable tokens in the dataset, once it has read it (0 before).
     billable_tokens: int = 0
     dataset_examples: int = 0
+    #: Examples Vertex AI dropped or truncated, with a sample of their lines and its reasons.
+    dropped: DroppedExamples = field(default_factory=DroppedExamples)
+    #: The tuned model the job continued from; empty for a job tuned from the base model.
+    pre_tuned_model: str = ""
 
 
 class VertexTuning(ConfigurableResource):
@@ -106,14 +111,23 @@ class VertexTuning(ConfigurableResource):
         labels: Mapping[str, str],
         display_name: str,
     ) -> TuningJobStatus:
-        """Start a supervised tuning job. This is the call that costs money."""
+        """Start a supervised tuning job. This is the call that costs money.
+
+        With ``settings.pre_tuned_model`` the job continues that tuned model (the v1
+        ``TuningJob.pre_tuned_model``, in a oneof with ``base_model``, so no base model is sent).
+        """
         hyper_parameters = aiplatform_v1.SupervisedHyperParameters(
             epoch_count=settings.epochs,
             learning_rate_multiplier=settings.learning_rate_multiplier,
             adapter_size=aiplatform_v1.SupervisedHyperParameters.AdapterSize[settings.adapter_size],
         )
+        source: dict[str, Any] = (
+            {"pre_tuned_model": aiplatform_v1.PreTunedModel(tuned_model_name=settings.pre_tuned_model)}
+            if settings.pre_tuned_model
+            else {"base_model": settings.base_model}
+        )
         job = aiplatform_v1.TuningJob(
-            base_model=settings.base_model,
+            **source,
             tuned_model_display_name=display_name,
             labels=dict(labels),
             supervised_tuning_spec=aiplatform_v1.SupervisedTuningSpec(
@@ -154,6 +168,7 @@ class VertexTuning(ConfigurableResource):
 
 def job_status(job: aiplatform_v1.TuningJob) -> TuningJobStatus:
     spec = job.supervised_tuning_spec
+    stats = job.tuning_data_stats.supervised_tuning_data_stats
     return TuningJobStatus(
         name=job.name,
         state=aiplatform_v1.JobState(job.state).name,
@@ -161,7 +176,7 @@ def job_status(job: aiplatform_v1.TuningJob) -> TuningJobStatus:
         error=job.error.message if job.error.message else "",
         tuned_model=job.tuned_model.model,
         endpoint=job.tuned_model.endpoint,
-        base_model=job.base_model,
+        base_model=job.base_model or job.pre_tuned_model.base_model,
         display_name=job.tuned_model_display_name,
         training_dataset_uri=spec.training_dataset_uri,
         validation_dataset_uri=spec.validation_dataset_uri,
@@ -169,8 +184,14 @@ def job_status(job: aiplatform_v1.TuningJob) -> TuningJobStatus:
         start_time=iso_time(job.start_time),
         end_time=iso_time(job.end_time),
         update_time=iso_time(job.update_time),
-        billable_tokens=job.tuning_data_stats.supervised_tuning_data_stats.total_billable_token_count,
-        dataset_examples=job.tuning_data_stats.supervised_tuning_data_stats.tuning_dataset_example_count,
+        billable_tokens=stats.total_billable_token_count,
+        dataset_examples=stats.tuning_dataset_example_count,
+        dropped=DroppedExamples(
+            count=stats.total_truncated_example_count,
+            indices=tuple(int(index) for index in stats.truncated_example_indices),
+            reasons=tuple(stats.dropped_example_reasons),
+        ),
+        pre_tuned_model=job.pre_tuned_model.tuned_model_name,
     )
 
 

@@ -5,7 +5,8 @@ It serves what ``aiplatform_v1.GenAiTuningServiceClient`` with the REST transpor
 * ``POST /v1/projects/P/locations/L/tuningJobs``: checks the body the way Vertex AI would
   reject it (base model, gs:// dataset URIs, hyper-parameters; enums arrive as integers
   and int64s as strings) and answers 400 ``INVALID_ARGUMENT`` otherwise;
-* ``GET .../tuningJobs/ID``: the job, moving one step along its scripted states per call;
+* ``GET .../tuningJobs/ID``: the job, moving one step along its scripted states per call, with
+  its scripted ``tuningDataStats`` (billable tokens, dropped examples and their reasons);
 * ``GET .../tuningJobs?filter=labels.k="v" AND ...``: the jobs carrying those labels;
 * ``POST .../tuningJobs/ID:cancel``: the job goes CANCELLING, then CANCELLED;
 * on request, 503 UNAVAILABLE answers to ``get``, as from a flaky network;
@@ -58,6 +59,11 @@ class Script:
     error: str = "Tuning failed: the training dataset has examples the model cannot read."
     #: What the job reports once it has read the dataset (from RUNNING on).
     billable_tokens: int = 123_456
+    #: Examples the job reports dropped (``totalTruncatedExampleCount``), a sample of their 1-based
+    #: lines (``truncatedExampleIndices``) and one reason per line (``droppedExampleReasons``).
+    dropped_examples: int = 0
+    dropped_indices: Sequence[int] = ()
+    dropped_reasons: Sequence[str] = ()
 
 
 @dataclass
@@ -86,6 +92,20 @@ class StandinJob:
         else:
             self.step += 1
 
+    def data_stats(self) -> dict[str, Any]:
+        """``SupervisedTuningDataStats`` as JSON: int64s, repeated ones included, travel as strings."""
+        stats: dict[str, Any] = {
+            "totalBillableTokenCount": str(self.script.billable_tokens),
+            "tuningDatasetExampleCount": "7",
+        }
+        if self.script.dropped_examples:
+            stats["totalTruncatedExampleCount"] = str(self.script.dropped_examples)
+        if self.script.dropped_indices:
+            stats["truncatedExampleIndices"] = [str(index) for index in self.script.dropped_indices]
+        if self.script.dropped_reasons:
+            stats["droppedExampleReasons"] = list(self.script.dropped_reasons)
+        return stats
+
     def resource(self, enums_as_int: bool) -> dict[str, Any]:
         state = self.state
         project, location = self.name.split("/")[1], self.name.split("/")[3]
@@ -99,12 +119,7 @@ class StandinJob:
             resource["endTime"] = rfc3339(datetime.now(UTC))
         if state not in ("JOB_STATE_QUEUED", "JOB_STATE_PENDING"):
             # int64 fields travel as JSON strings.
-            resource["tuningDataStats"] = {
-                "supervisedTuningDataStats": {
-                    "totalBillableTokenCount": str(self.script.billable_tokens),
-                    "tuningDatasetExampleCount": "7",
-                }
-            }
+            resource["tuningDataStats"] = {"supervisedTuningDataStats": self.data_stats()}
         if state == "JOB_STATE_SUCCEEDED":
             resource["tunedModel"] = {
                 "model": f"projects/{project}/locations/{location}/models/tuned-{job_id}@1",
@@ -187,8 +202,10 @@ def create_body_problems(body: Any) -> list[str]:
     if not isinstance(body, dict):
         return ["the body must be a TuningJob JSON object"]
     problems = []
-    if not body.get("baseModel"):
-        problems.append("baseModel is required")
+    # base_model and pre_tuned_model are a oneof (source_model): exactly one is given.
+    pre_tuned = body.get("preTunedModel")
+    if bool(body.get("baseModel")) == bool(isinstance(pre_tuned, dict) and pre_tuned.get("tunedModelName")):
+        problems.append("exactly one of baseModel and preTunedModel.tunedModelName is required")
     spec = body.get("supervisedTuningSpec")
     if not isinstance(spec, dict):
         return [*problems, "supervisedTuningSpec is required"]

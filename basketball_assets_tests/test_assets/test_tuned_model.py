@@ -39,7 +39,7 @@ from basketball_assets.assets.dataset import combined_dataset
 from basketball_assets.assets.tuning import DATA_VERSION_TAG, tuned_model
 from basketball_assets.core import tuning
 from basketball_assets.core.tuning import TuningSettings
-from basketball_assets.resources import ClipEncoder, LocalPlaysDatabase, LocalStorage
+from basketball_assets.resources import ClipEncoder, LocalModelRegistry, LocalPlaysDatabase, LocalStorage
 from basketball_assets.resources.gcs_storage import GCSStorage
 from basketball_assets.resources.vertex import VertexTuning
 from basketball_assets.state.combined import combined_manifest_key, read_combined_dataset
@@ -119,7 +119,8 @@ def world(gcs_emulator, test_videos, tmp_path_factory) -> Iterator[TuningWorld]:
     storage = gcs_storage(folder / "cache")
     plays_db = LocalPlaysDatabase(path=str(folder / "plays.sqlite3"))
     plays_db.create_table()
-    resources = {"storage": storage, "plays_source": plays_db, "video": ClipEncoder()}
+    registry = LocalModelRegistry(path=str(folder / "plays.sqlite3"))
+    resources = {"storage": storage, "plays_source": plays_db, "video": ClipEncoder(), "registry": registry}
     (folder / "dagster").mkdir()
     with instance_for_test(temp_dir=str(folder / "dagster")) as instance:
         game = place_game(storage, plays_db, test_videos, "tuning")
@@ -553,6 +554,7 @@ def tuning_job() -> JobDefinition:
         resources={
             "storage": gcs_storage(Path(settings["cache_dir"])),
             "plays_source": LocalPlaysDatabase(path=settings["plays_db"]),
+            "registry": LocalModelRegistry(path=settings["plays_db"]),
             "video": ClipEncoder(),
             "vertex": VertexTuning(project="basketball-test", location=LOCATION, api_endpoint=settings["endpoint"]),
         },

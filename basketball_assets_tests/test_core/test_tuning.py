@@ -9,8 +9,10 @@ import pytest
 
 from basketball_assets.core import tuning, tuning_limits
 from basketball_assets.core.examples import example_line
+from basketball_assets.core.fingerprint import stable_hash
 from basketball_assets.core.tuning import PollSchedule, TuningSettings
 from basketball_assets.core.tuning_limits import ClipFacts, TuningLimits
+from basketball_assets.core.tuning_stats import cost_basis, tuning_cost
 
 GS_URIS = ["gs://uball-training-data/cumulative-execution-20261126T000000Z/combined_training.jsonl"]
 
@@ -333,3 +335,40 @@ def test_the_token_estimate_is_the_dataset_cards():
 
 def test_every_supported_base_model_allows_131072_tokens_per_example():
     assert {tuning_limits.max_example_tokens(m) for m in ("gemini-2.5-pro", "gemini-2.5-flash", "other")} == {131_072}
+
+
+# Continuing a tuned model: the parent is part of the identity
+
+
+def test_a_job_from_the_base_model_keeps_the_hash_it_had_before_continuing_existed():
+    settings = TuningSettings()
+    assert (
+        tuning.tuning_hash(settings)
+        == stable_hash(
+            {
+                "base_model": "gemini-2.5-pro",
+                "epochs": 5,
+                "learning_rate_multiplier": 1.0,
+                "adapter_size": "ADAPTER_SIZE_ONE",
+            }
+        )[:16]
+    )
+    assert tuning.PARENT_LABEL not in tuning.job_labels(settings, "abc")
+
+
+def test_the_parent_model_changes_the_identity_and_is_labelled():
+    parent = "projects/p/locations/us-central1/models/tuned-7@1"
+    continued = TuningSettings(pre_tuned_model=parent)
+    other = TuningSettings(pre_tuned_model="projects/p/locations/us-central1/models/tuned-8@1")
+    hashes = {tuning.tuning_hash(s) for s in (TuningSettings(), continued, other)}
+    assert len(hashes) == 3
+    assert tuning.job_labels(continued, "abc")[tuning.PARENT_LABEL] == "tuned-7-1"
+    assert tuning.settings_problems(continued, ["gs://b/t.jsonl"]) == []
+    (problem,) = tuning.settings_problems(TuningSettings(pre_tuned_model="models/x"), ["gs://b/t.jsonl"])
+    assert "is not a tuned model's resource name" in problem
+
+
+def test_the_tuning_cost_is_billable_tokens_times_epochs_times_the_price():
+    assert tuning_cost(123_456, 5, 25.0) == pytest.approx(15.432)
+    assert "assumed price" in cost_basis(25.0, assumed=True, epochs=5)
+    assert "configured price" in cost_basis(10.0, assumed=False, epochs=5)
