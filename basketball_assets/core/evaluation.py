@@ -100,9 +100,15 @@ def model_slug(model: str) -> str:
     return stable_hash(["model", model])[:16]
 
 
-def answer_key(folder: str, model: str, example_id: str) -> str:
-    """Where one answer is kept the moment it arrives (``folder`` ends in ``/``)."""
-    return f"{folder}answers/{model_slug(model)}/{example_id}.json"
+def answers_folder(prefix: str, model: str) -> str:
+    """The folder of one model's kept answers, shared by every evaluation (``prefix`` ends in ``/``)."""
+    return f"{prefix}answers/{model_slug(model)}/"
+
+
+def answer_key(prefix: str, model: str, example_id: str) -> str:
+    """Where one answer is kept the moment it arrives: by model and example, so an answer is never
+    paid for twice, whichever evaluation asked first (the base and the champion are asked often)."""
+    return f"{answers_folder(prefix, model)}{example_id}.json"
 
 
 def answer_from_json(value: Mapping[str, Any]) -> Answer:

@@ -10,7 +10,9 @@ It serves what ``aiplatform_v1.GenAiTuningServiceClient`` with the REST transpor
 * ``POST .../tuningJobs/ID:cancel``: the job goes CANCELLING, then CANCELLED;
 * on request, 503 UNAVAILABLE answers to ``get``, as from a flaky network;
 * on request, the next few list requests wait for each other before any is answered, as
-  when runs released together all list the jobs before any creates one.
+  when runs released together all list the jobs before any creates one;
+* ``POST /v1/{model}:generateContent`` for publisher models and endpoints: scripted,
+  deterministic answers per model (see :class:`AnswerScript`), 429s and failures on request.
 
 Every request is recorded, so tests assert on what the client really sent.
 """
@@ -46,6 +48,10 @@ JOB_STATES = {
 ADAPTER_SIZE_VALUES = {1, 2, 3, 4, 5, 6}
 
 JOBS_PATH = re.compile(r"^/v1/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/tuningJobs$")
+GENERATE_PATH = re.compile(
+    r"^/v1/(?P<model>projects/[^/]+/locations/[^/]+/(?:endpoints/[^/:]+|publishers/[^/]+/models/[^/:]+))"
+    r":generateContent$"
+)
 JOB_PATH = re.compile(r"^/v1/(?P<name>projects/[^/]+/locations/[^/]+/tuningJobs/[^/:]+)(?P<cancel>:cancel)?$")
 LABEL_TERM = re.compile(r'^labels\.(?P<key>[a-z][a-z0-9_-]*)\s*=\s*"(?P<value>[^"]*)"$')
 
@@ -58,6 +64,71 @@ class Script:
     error: str = "Tuning failed: the training dataset has examples the model cannot read."
     #: What the job reports once it has read the dataset (from RUNNING on).
     billable_tokens: int = 123_456
+
+
+#: An answer style: what a model says given the play's description (the reference).
+ANSWER_STYLES = {
+    "exact": lambda description: description,
+    "half": lambda description: " ".join(description.split()[: max(1, len(description.split()) // 2)]),
+    "wrong": lambda description: "A player dribbles the ball near the sideline while the crowd watches.",
+}
+
+
+@dataclass
+class AnswerScript:
+    """How ``generateContent`` answers: per model, a style applied to the clip's description, so
+    tests know which model should win. Unknown clips get the "wrong" answer."""
+
+    #: Clip URI -> the play's description (what the validation example says).
+    descriptions: dict[str, str] = field(default_factory=dict)
+    #: Model resource name -> a key of :data:`ANSWER_STYLES`; unlisted models answer "half".
+    styles: dict[str, str] = field(default_factory=dict)
+    #: The next this many calls answer 429 RESOURCE_EXHAUSTED, as when the quota is used up.
+    too_many_requests: int = 0
+    #: After this many answered calls, every call fails 400 FAILED_PRECONDITION (an evaluation cut short).
+    fail_after: int | None = None
+    prompt_tokens: int = 2_000
+    #: (model, clip URI) of every call answered (paid for), in order.
+    answered: list[tuple[str, str]] = field(default_factory=list)
+
+    def answer(self, model: str, clip_uri: str) -> str:
+        style = ANSWER_STYLES[self.styles.get(model, "half")]
+        return style(self.descriptions[clip_uri]) if clip_uri in self.descriptions else ANSWER_STYLES["wrong"]("")
+
+
+def generate_body_problems(body: Any) -> list[str]:
+    """What Vertex AI would reject in the part of a generateContent request this project sends."""
+    try:
+        (content,) = body["contents"]
+        file_part, text_part = content["parts"]
+        uri, mime = file_part["fileData"]["fileUri"], file_part["fileData"]["mimeType"]
+        prompt = text_part["text"]
+    except (KeyError, TypeError, ValueError) as error:
+        return [f"contents must be one user turn with a fileData part and a text part ({error!r})"]
+    problems = [] if content.get("role") == "user" else ["the turn's role must be user"]
+    if not str(uri).startswith("gs://"):
+        problems.append(f"fileData.fileUri must be a gs:// URI, got {uri!r}")
+    if mime != "video/mp4":
+        problems.append(f"fileData.mimeType must be video/mp4, got {mime!r}")
+    if not prompt:
+        problems.append("the prompt text is empty")
+    return problems
+
+
+def generate_response(script: AnswerScript, model: str, body: dict[str, Any]) -> dict[str, Any]:
+    clip_uri = body["contents"][0]["parts"][0]["fileData"]["fileUri"]
+    text = script.answer(model, clip_uri)
+    script.answered.append((model, clip_uri))
+    output_tokens = len(text.split())
+    return {
+        "candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}],
+        "usageMetadata": {
+            "promptTokenCount": script.prompt_tokens,
+            "candidatesTokenCount": output_tokens,
+            "totalTokenCount": script.prompt_tokens + output_tokens,
+        },
+        "modelVersion": model,
+    }
 
 
 @dataclass
@@ -142,6 +213,8 @@ class VertexStandin:
     list_barrier: threading.Barrier | None = None
     held_lists: int = 0
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
+    #: How generateContent answers (per model), and every answered call.
+    answers: AnswerScript = field(default_factory=AnswerScript)
 
     def most_gets(self) -> int:
         """The most ``get`` calls any job has had (safe while the server runs)."""
@@ -262,7 +335,10 @@ def make_handler(standin: VertexStandin) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             path, query, body = self._read()
             jobs_match, job_match = JOBS_PATH.match(path), JOB_PATH.match(path)
+            generate_match = GENERATE_PATH.match(path)
             with standin.lock:
+                if generate_match:
+                    return self._generate(generate_match["model"], body)
                 if jobs_match:
                     problems = create_body_problems(body)
                     if problems:
@@ -276,6 +352,18 @@ def make_handler(standin: VertexStandin) -> type[BaseHTTPRequestHandler]:
                     job.cancel_requested = True
                     return self._send(200, {})
             self._error(404, "NOT_FOUND", f"no such method: POST {path}")
+
+        def _generate(self, model: str, body: Any) -> None:
+            script = standin.answers
+            problems = generate_body_problems(body)
+            if problems:
+                return self._error(400, "INVALID_ARGUMENT", "; ".join(problems))
+            if script.too_many_requests > 0:
+                script.too_many_requests -= 1
+                return self._error(429, "RESOURCE_EXHAUSTED", "Quota exceeded for generate_content (stand-in).")
+            if script.fail_after is not None and len(script.answered) >= script.fail_after:
+                return self._error(400, "FAILED_PRECONDITION", "The evaluation was cut short (stand-in).")
+            return self._send(200, generate_response(script, model, body))
 
         def do_GET(self) -> None:
             path, query, _ = self._read()

@@ -76,10 +76,12 @@ def test_the_sample_is_the_same_whatever_the_file_order_and_grows_stably():
 
 
 def test_answer_keys_are_safe_object_keys_whatever_the_model_name():
-    key = answer_key("evaluations/123/", "projects/p/locations/l/publishers/google/models/gemini-2.5-pro", "abc")
+    key = answer_key("evaluations/", "projects/p/locations/l/publishers/google/models/gemini-2.5-pro", "abc")
+    other = answer_key("evaluations/", "projects/p/locations/l/endpoints/42", "abc")
 
     assert object_key_problem(key) is None
-    assert key.startswith("evaluations/123/answers/") and key.endswith("/abc.json")
+    assert key.startswith("evaluations/answers/") and key.endswith("/abc.json")
+    assert key.rsplit("/", 2)[1] != other.rsplit("/", 2)[1]
 
 
 def test_predictions_jsonl_reads_back_and_skips_a_damaged_line():
