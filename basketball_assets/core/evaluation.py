@@ -15,8 +15,6 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-import sacrebleu
-from rouge_score import rouge_scorer
 
 from basketball_assets.core.dataset_card import DEFAULT_CHARACTERS_PER_TOKEN, DEFAULT_TOKENS_PER_CLIP_SECOND
 from basketball_assets.core.examples import example_problems
@@ -171,12 +169,17 @@ def estimated_call_tokens(
 
 
 @cache
-def _rouge() -> rouge_scorer.RougeScorer:
+def _rouge() -> Any:
+    # Imported when first scoring (rouge-score loads nltk): loading the definitions does not pay for it.
+    from rouge_score import rouge_scorer
+
     return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
 
 
 def score_answer(prediction: str, reference: str) -> dict[str, float]:
     """ROUGE-L F1, sentence BLEU and chrF of one answer against the reference, each 0-100."""
+    import sacrebleu  # imported when first scoring, as rouge-score
+
     return {
         "rougeL": 100.0 * _rouge().score(reference, prediction)["rougeL"].fmeasure,
         "bleu": float(sacrebleu.sentence_bleu(prediction, [reference]).score),
