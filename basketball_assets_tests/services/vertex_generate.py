@@ -5,6 +5,7 @@ so tests know which model should win. Served by ``vertex_standin.py``."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,9 @@ class AnswerScript:
     prompt_tokens: int = 2_000
     #: (model, clip URI) of every call answered (paid for), in order.
     answered: list[tuple[str, str]] = field(default_factory=list)
+    #: Called with the number of calls answered so far, before each answer is sent (e.g. to
+    #: terminate the test's process while that answer is in flight).
+    on_answer: Callable[[int], None] | None = None
 
     def answer(self, model: str, clip_uri: str) -> str:
         style = ANSWER_STYLES[self.styles.get(model, "half")]
@@ -66,6 +70,8 @@ def generate_response(script: AnswerScript, model: str, body: dict[str, Any]) ->
     clip_uri = body["contents"][0]["parts"][0]["fileData"]["fileUri"]
     text = script.answer(model, clip_uri)
     script.answered.append((model, clip_uri))
+    if script.on_answer is not None:
+        script.on_answer(len(script.answered))
     output_tokens = len(text.split())
     return {
         "candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}],

@@ -5,6 +5,8 @@ named with gs:// URIs (the stand-in never fetches a clip, so no video pipeline r
 The tuned models are recorded as ``tuned_model`` materializations with the metadata keys a
 tuning job writes; each test has its own storage and registry, the stand-in is shared."""
 
+import os
+import signal
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,6 +90,7 @@ def storage(tmp_path, standin) -> GsNamedStorage:
 def resources(tmp_path, storage, standin) -> dict[str, Any]:
     standin.answers.answered.clear()
     standin.answers.fail_after = None
+    standin.answers.on_answer = None
     return {
         "storage": storage,
         "registry": LocalModelRegistry(path=str(tmp_path / "plays.sqlite3")),
@@ -218,6 +221,26 @@ def test_a_cut_short_evaluation_resumes_without_asking_any_answer_twice(instance
     assert resumed.metadata["evaluation_reused_answers"].value == 5
     assert resumed.metadata["evaluation_paid_calls"].value == 7
     assert resumed.metadata["evaluation_retries"].value == 3
+
+
+def test_a_terminated_evaluation_keeps_the_answer_in_flight_and_resumes_without_asking_twice(
+    instance, standin, resources
+):
+    record_tuned_model(instance, standin, "351", style="exact")
+
+    def terminate_during_the_fourth(answered: int) -> None:
+        if answered == 4:  # as Dagster terminates a run: an interrupt in the main thread, mid-call
+            os.kill(os.getpid(), signal.SIGINT)
+
+    standin.answers.on_answer = terminate_during_the_fourth
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_directly(instance, resources, concurrency=1)
+    standin.answers.on_answer = None
+    resumed = evaluate_directly(instance, resources)
+
+    asked = Counter(standin.answers.answered)
+    assert len(asked) == 12 and set(asked.values()) == {1}
+    assert resumed.metadata["evaluation_reused_answers"].value == 4
 
 
 def test_answers_of_the_base_and_the_champion_are_reused_by_the_next_evaluation(instance, standin, resources):
