@@ -8,7 +8,6 @@ resumed evaluation pays for none twice (see evaluation_calls.py).
 """
 
 import base64
-from dataclasses import dataclass
 from typing import Any
 
 from dagster import (
@@ -25,7 +24,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from basketball_assets.core.evaluation import BASE, CHAMPION, METRICS, Prices, Verdict, score_all, verdict
+from basketball_assets.core.evaluation import BASE, CHAMPION, METRICS, Prices, Scored, Verdict, score_all, verdict
 from basketball_assets.core.evaluation_report import Usage, report_markdown
 from basketball_assets.core.fingerprint import stable_hash
 from basketball_assets.evaluation_calls import (
@@ -107,51 +106,47 @@ def model_evaluation(
     validation examples (`max_examples`) is asked of each model; answers are scored with
     ROUGE-L F1, BLEU and chrF against the plays' descriptions, with paired bootstrap 95%
     intervals. Predictions, `report.md` and `scores.png` live in the training bucket under
-    `evaluations/{tuning job id}/`. The checks `beats_base` and `beats_champion` warn when the
+    `evaluations/{tuning job id}/`; each answer is also kept alone as it arrives, so a
+    resumed evaluation pays for none twice. The checks `beats_base` and `beats_champion` warn when the
     new model is not better; it becomes the registry's champion only when it passes both.
     """
     plan = evaluation_plan(tuned_model_facts(context.instance), prediction, storage, registry, config.max_examples)
-    answers = stored_answers(
-        storage, plan.folder, {(m, e.example_id) for m in plan.models.values() for e in plan.examples}
-    )
+    wanted = {(model, example.example_id) for model in plan.models.values() for example in plan.examples}
+    answers = stored_answers(storage, plan.folder, wanted)
     todo = [(m, e) for m in plan.models.values() for e in plan.examples if (m, e.example_id) not in answers]
+    reused = len(wanted) - len(todo)
     estimate = estimated_cost(storage, todo, config.prices(), config.assumed_clip_seconds)
     context.log.info(
-        f"evaluating {plan.facts.job_name} on {len(plan.examples)} examples against {', '.join(plan.models)}: "
-        f"{len(todo)} paid calls ({len(plan.models) * len(plan.examples) - len(todo)} answers kept from an earlier "
-        f"attempt), estimated {estimate:.4f} USD at the configured prices"
+        f"evaluating {plan.facts.job_name} on {len(plan.examples)} examples, models {', '.join(plan.models)}: "
+        f"{len(todo)} paid calls ({reused} answers kept from earlier), estimated {estimate:.4f} USD at the "
+        "configured prices"
     )
     stats = ask_all(context.log, prediction, storage, plan.folder, todo, answers, config.call_settings())
     cost = config.prices().cost(stats.prompt_tokens, stats.output_tokens)
-    usage = Usage(stats.paid_calls, len(plan.models) * len(plan.examples) - len(todo), stats.prompt_tokens,
-                  stats.output_tokens, cost, estimate, stats.retries)  # fmt: skip
+    usage = Usage(stats.paid_calls, reused, stats.prompt_tokens, stats.output_tokens, cost, estimate, stats.retries)
     scored = score_all(plan.examples, plan.models, answers)
     decided = verdict(scored)
+    summary = scored.summary()
     report = write_report(storage, plan, scored, decided, usage, answers)
-    registry.record_evaluation(plan.facts.job_name, scored.summary(), champion=decided.champion)
+    registry.record_evaluation(plan.facts.job_name, summary, champion=decided.champion)
     context.log.info(
         f"{plan.facts.job_name} {'is now the champion' if decided.champion else 'did not become the champion'}"
     )
     return MaterializeResult(
-        metadata=evaluation_metadata(storage, plan, scored.summary(), usage, decided, report),
-        check_results=check_results(decided, scored.summary()),
-        data_version=DataVersion(stable_hash(scored.summary())),
+        metadata=evaluation_metadata(storage, plan, summary, usage, decided, report),
+        check_results=check_results(decided, summary),
+        data_version=DataVersion(stable_hash(summary)),
     )
 
 
 # --- after the calls -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StoredReport:
-    markdown: str
-    plot_png: bytes
-
-
 def write_report(
-    storage: Storage, plan: EvaluationPlan, scored: Any, decided: Verdict, usage: Usage, answers: Answers
-) -> StoredReport:
-    """Store predictions.jsonl, scores.png and report.md under the evaluation's folder."""
+    storage: Storage, plan: EvaluationPlan, scored: Scored, decided: Verdict, usage: Usage, answers: Answers
+) -> str:
+    """Store predictions.jsonl, scores.png and report.md under the evaluation's folder; the
+    report for the UI (its plot inline, as a data URI)."""
     save_predictions(storage, plan.folder, answers)
     png = score_plot(scored)
     with storage.scratch_dir() as folder:
@@ -159,7 +154,7 @@ def write_report(
         storage.put_file(f"{plan.folder}scores.png", folder / "scores.png")
     markdown = report_markdown(plan.facts.job_name, scored, decided, usage, "scores.png")
     storage.put_text(f"{plan.folder}report.md", markdown)
-    return StoredReport(report_markdown(plan.facts.job_name, scored, decided, usage, data_uri(png)), png)
+    return report_markdown(plan.facts.job_name, scored, decided, usage, data_uri(png))
 
 
 def data_uri(png: bytes) -> str:
@@ -172,7 +167,7 @@ def evaluation_metadata(
     summary: dict[str, Any],
     usage: Usage,
     decided: Verdict,
-    report: StoredReport,
+    report: str,
 ) -> dict[str, Any]:
     """Numeric metadata (plotted by the UI across materializations), the report inline, and where things are."""
     metadata: dict[str, Any] = {
@@ -187,7 +182,7 @@ def evaluation_metadata(
         "evaluation_cost_usd": MetadataValue.float(round(usage.cost_usd, 6)),
         "evaluation_estimated_cost_usd": MetadataValue.float(round(usage.estimated_cost_usd, 6)),
         "champion": decided.champion,
-        "report": MetadataValue.md(report.markdown),
+        "report": MetadataValue.md(report),
         "report_file": MetadataValue.path(storage.uri(f"{plan.folder}report.md")),
         "predictions_file": MetadataValue.path(storage.uri(predictions_key(plan.folder))),
     }
@@ -201,37 +196,32 @@ def evaluation_metadata(
 
 
 def check_results(decided: Verdict, summary: dict[str, Any]) -> list[AssetCheckResult]:
-    intervals = summary["new_minus"]
+    """``beats_base`` and ``beats_champion``, WARN when failed, with the primary metric's interval."""
+    primary, intervals = summary["primary_metric"], summary["new_minus"]
 
-    def interval_metadata(role: str) -> dict[str, Any]:
-        primary = summary["primary_metric"]
-        if role not in intervals:
-            return {}
+    def result(name: str, role: str, beats: bool | None) -> AssetCheckResult:
+        if beats is None:
+            return AssetCheckResult(
+                check_name=name, passed=True, severity=AssetCheckSeverity.WARN, description="there is no champion yet"
+            )
         interval = intervals[role][primary]
-        return {
-            f"{primary}_difference": MetadataValue.float(round(interval["mean"], 4)),
-            "interval_low": MetadataValue.float(round(interval["low"], 4)),
-            "interval_high": MetadataValue.float(round(interval["high"], 4)),
-        }
+        verdict_text = "better than" if beats else "not better than"
+        return AssetCheckResult(
+            check_name=name,
+            passed=beats,
+            severity=AssetCheckSeverity.WARN,
+            description=(
+                f"{verdict_text} the {role} model: {primary} difference {interval['mean']:+.2f}, "
+                f"95% interval [{interval['low']:+.2f}, {interval['high']:+.2f}]"
+            ),
+            metadata={
+                f"{primary}_difference": MetadataValue.float(round(interval["mean"], 4)),
+                "interval_low": MetadataValue.float(round(interval["low"], 4)),
+                "interval_high": MetadataValue.float(round(interval["high"], 4)),
+            },
+        )
 
-    champion_text = (
-        "there is no champion yet"
-        if decided.beats_champion is None
-        else ("better than the champion" if decided.beats_champion else "not better than the champion")
-    )
     return [
-        AssetCheckResult(
-            check_name=BEATS_BASE,
-            passed=decided.beats_base,
-            severity=AssetCheckSeverity.WARN,
-            description="better than the base model" if decided.beats_base else "not better than the base model",
-            metadata=interval_metadata(BASE),
-        ),
-        AssetCheckResult(
-            check_name=BEATS_CHAMPION,
-            passed=decided.beats_champion is not False,
-            severity=AssetCheckSeverity.WARN,
-            description=champion_text,
-            metadata=interval_metadata(CHAMPION),
-        ),
+        result(BEATS_BASE, BASE, decided.beats_base),
+        result(BEATS_CHAMPION, CHAMPION, decided.beats_champion),
     ]
