@@ -63,7 +63,7 @@ def stored_answers(storage: Storage, folder: str, wanted: set[tuple[str, str]]) 
                 answer = answer_from_json(storage.read_json(key) or {})
             except (json.JSONDecodeError, KeyError, TypeError, ValueError):
                 continue  # damaged: asked again
-            if answer.model == model:
+            if answer.model == model and answer.example_id in lacking:
                 answers[(model, answer.example_id)] = answer
     return answers
 

@@ -141,5 +141,8 @@ def generated(response: aiplatform_v1.GenerateContentResponse) -> Generated:
     if response.candidates:
         candidate = response.candidates[0]
         text = "".join(part.text for part in candidate.content.parts if part.text)
-        finish = aiplatform_v1.Candidate.FinishReason(candidate.finish_reason).name
+        try:
+            finish = aiplatform_v1.Candidate.FinishReason(candidate.finish_reason).name
+        except ValueError:  # a reason newer than this client: kept as its number
+            finish = str(int(candidate.finish_reason))
     return Generated(text, int(usage.prompt_token_count), int(usage.candidates_token_count), finish)

@@ -275,3 +275,14 @@ def test_bad_input_fails_before_any_paid_call(instance, standin, resources, stor
 
     assert not [r for r in standin.requests if r.path.endswith(":generateContent")]
     assert not list(storage.list_keys("evaluations/"))
+
+
+def test_no_vertex_project_fails_before_any_paid_call(instance, standin, resources):
+    record_tuned_model(instance, standin, "701", style="exact")
+    standin.requests.clear()
+    resources["prediction"] = VertexPrediction(api_endpoint=standin.endpoint)
+
+    with pytest.raises(Failure, match=r"model_evaluation made no call: VERTEX_PROJECT"):
+        evaluate_directly(instance, resources)
+
+    assert not standin.requests
