@@ -74,7 +74,7 @@ def report_markdown(job_name: str, scored: Scored, verdict: Verdict, usage: Usag
         *examples_section(scored),
         "## Cost",
         "",
-        f"{usage.paid_calls} paid calls now ({usage.reused_answers} answers reused from earlier attempts, "
+        f"{usage.paid_calls} paid calls now ({usage.reused_answers} answers kept from earlier attempts or evaluations, "
         f"{usage.retries} retries), {usage.prompt_tokens:,} prompt and {usage.output_tokens:,} output tokens: "
         f"{usage.cost_usd:.4f} USD at the configured prices (estimated before the first call: "
         f"{usage.estimated_cost_usd:.4f} USD).",
@@ -97,7 +97,10 @@ def examples_section(scored: Scored) -> list[str]:
     gained, lost = gains_and_losses(scored)
     metric = METRIC_NAMES[PRIMARY_METRIC]
     lines = []
-    for title, indexes in ((f"Largest gains over the base ({metric})", gained), ("Largest losses", lost)):
+    for title, indexes in (
+        (f"Largest gains over the base ({metric})", gained),
+        (f"Largest losses against the base ({metric})", lost),
+    ):
         rows = [
             (
                 scored.examples[i].clip_uri,
