@@ -24,6 +24,11 @@ setup(
         "imageio-ffmpeg>=0.6,<0.9",
         # FFmpeg's libraries for probing (imageio-ffmpeg has no ffprobe).
         "av>=14,<20",
+        # model_evaluation: metrics from well-kept libraries, the paired bootstrap, the report's plot.
+        "rouge-score>=0.1.2,<0.2",
+        "sacrebleu>=2.4,<3",
+        "numpy>=1.26,<3",
+        "matplotlib>=3.8,<4",
     ],
     extras_require={
         "deploy": DEPLOY,

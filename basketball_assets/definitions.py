@@ -10,6 +10,7 @@ from dagster import AssetsDefinition, Definitions, in_process_executor, load_ass
 from basketball_assets import checks
 from basketball_assets.assets.clips import game_clips
 from basketball_assets.assets.dataset import combined_dataset
+from basketball_assets.assets.evaluation import model_evaluation
 from basketball_assets.assets.plays import game_plays, supabase_plays
 from basketball_assets.assets.training_data import game_training_data
 from basketball_assets.assets.tuning import tuned_model
@@ -28,6 +29,7 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
         game_training_data,
         with_dataset_refresh(combined_dataset, settings),
         tuned_model,
+        model_evaluation,
     ]
 
 

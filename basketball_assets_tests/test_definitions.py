@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from dagster import (
+    AssetKey,
     AutomationCondition,
     AutomationConditionSensorDefinition,
     DefaultSensorStatus,
@@ -23,7 +24,7 @@ from basketball_assets.definitions import build_definitions, defs
 from basketball_assets.settings import Settings
 
 GAME_ASSETS = {"supabase_plays", "game_plays", "game_clips", "game_training_data"}
-DATASET_ASSETS = {"combined_dataset", "tuned_model"}
+DATASET_ASSETS = {"combined_dataset", "tuned_model", "model_evaluation"}
 ASSETS = GAME_ASSETS | DATASET_ASSETS
 
 #: Every asset check as (asset, check name).
@@ -35,6 +36,8 @@ CHECKS = {
     ("combined_dataset", "every_game_present"),
     ("combined_dataset", "within_tuning_limits"),
     ("tuned_model", "no_examples_dropped"),
+    ("model_evaluation", "beats_base"),
+    ("model_evaluation", "beats_champion"),
 }
 #: The checks whose failure stops the run before downstream assets materialize.
 BLOCKING_CHECKS = {("combined_dataset", "splits_are_disjoint"), ("combined_dataset", "no_duplicate_examples")}
@@ -43,7 +46,7 @@ PLAYS_SENSOR = "supabase_plays_sensor"
 AUTOMATION_SENSOR = "games_automation"
 #: The only job: the one Dagster builds implicitly for materializing assets from the UI.
 JOBS = {"__ASSET_JOB"}
-RESOURCES = {"storage", "plays_source", "registry", "video", "vertex"}
+RESOURCES = {"storage", "plays_source", "registry", "video", "vertex", "prediction"}
 
 
 def local_definitions(data_dir: Path) -> Definitions:
@@ -99,6 +102,13 @@ def test_the_only_job_is_the_implicit_asset_job_and_nothing_is_scheduled(definit
 
 def test_every_resource_is_bound(definitions):
     assert set(definitions.resources) == RESOURCES
+
+
+def test_the_paid_steps_are_materialized_only_on_request(definitions):
+    graph = definitions.resolve_asset_graph()
+
+    for name in ("tuned_model", "model_evaluation"):
+        assert graph.get(AssetKey(name)).automation_condition is None, name
 
 
 def test_the_game_assets_are_partitioned_by_game_and_the_dataset_assets_are_not(definitions):

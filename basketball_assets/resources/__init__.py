@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from basketball_assets.resources.gcs_storage import GCSStorage
 from basketball_assets.resources.plays import LocalPlaysDatabase, PlaysSource, SupabasePlays
+from basketball_assets.resources.prediction import VertexPrediction
 from basketball_assets.resources.registry import LocalModelRegistry, ModelRegistry, SupabaseModelRegistry
 from basketball_assets.resources.storage import DEFAULT_DATA_DIR, LocalStorage, Storage
 from basketball_assets.resources.vertex import VertexTuning
@@ -91,6 +92,12 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             settings,
             {"project": "vertex_project", "location": "vertex_location", "api_endpoint": "vertex_api_endpoint"},
         ),
+        # model_evaluation's calls: the same project, region and endpoint as the tuning jobs.
+        "prediction": _configured(
+            VertexPrediction,
+            settings,
+            {"project": "vertex_project", "location": "vertex_location", "api_endpoint": "vertex_api_endpoint"},
+        ),
     }
 
 
@@ -105,6 +112,7 @@ __all__ = [
     "Storage",
     "SupabaseModelRegistry",
     "SupabasePlays",
+    "VertexPrediction",
     "VertexTuning",
     "build_plays_source",
     "build_registry",

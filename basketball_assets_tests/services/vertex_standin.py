@@ -11,7 +11,9 @@ It serves what ``aiplatform_v1.GenAiTuningServiceClient`` with the REST transpor
 * ``POST .../tuningJobs/ID:cancel``: the job goes CANCELLING, then CANCELLED;
 * on request, 503 UNAVAILABLE answers to ``get``, as from a flaky network;
 * on request, the next few list requests wait for each other before any is answered, as
-  when runs released together all list the jobs before any creates one.
+  when runs released together all list the jobs before any creates one;
+* ``POST /v1/{model}:generateContent`` for publisher models and endpoints: scripted,
+  deterministic answers per model (see :class:`AnswerScript`), 429s and failures on request.
 
 Every request is recorded, so tests assert on what the client really sent.
 """
@@ -29,6 +31,13 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from basketball_assets_tests.services.vertex_generate import (
+    GENERATE_PATH,
+    AnswerScript,
+    generate_body_problems,
+    generate_response,
+)
 
 #: JobState enum of google.cloud.aiplatform.v1, as the client sends and expects it.
 JOB_STATES = {
@@ -157,6 +166,8 @@ class VertexStandin:
     list_barrier: threading.Barrier | None = None
     held_lists: int = 0
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
+    #: How generateContent answers (per model), and every answered call.
+    answers: AnswerScript = field(default_factory=AnswerScript)
 
     def most_gets(self) -> int:
         """The most ``get`` calls any job has had (safe while the server runs)."""
@@ -279,7 +290,10 @@ def make_handler(standin: VertexStandin) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             path, query, body = self._read()
             jobs_match, job_match = JOBS_PATH.match(path), JOB_PATH.match(path)
+            generate_match = GENERATE_PATH.match(path)
             with standin.lock:
+                if generate_match:
+                    return self._generate(generate_match["model"], body)
                 if jobs_match:
                     problems = create_body_problems(body)
                     if problems:
@@ -293,6 +307,18 @@ def make_handler(standin: VertexStandin) -> type[BaseHTTPRequestHandler]:
                     job.cancel_requested = True
                     return self._send(200, {})
             self._error(404, "NOT_FOUND", f"no such method: POST {path}")
+
+        def _generate(self, model: str, body: Any) -> None:
+            script = standin.answers
+            problems = generate_body_problems(body)
+            if problems:
+                return self._error(400, "INVALID_ARGUMENT", "; ".join(problems))
+            if script.too_many_requests > 0:
+                script.too_many_requests -= 1
+                return self._error(429, "RESOURCE_EXHAUSTED", "Quota exceeded for generate_content (stand-in).")
+            if script.fail_after is not None and len(script.answered) >= script.fail_after:
+                return self._error(400, "FAILED_PRECONDITION", "The evaluation was cut short (stand-in).")
+            return self._send(200, generate_response(script, model, body))
 
         def do_GET(self) -> None:
             path, query, _ = self._read()

@@ -20,7 +20,15 @@ from basketball_assets_tests.services.availability import service_unavailable
 pytestmark = [pytest.mark.e2e, pytest.mark.ffmpeg]
 
 ROOT = Path(__file__).resolve().parents[2]
-ASSETS = ["supabase_plays", "game_plays", "game_clips", "game_training_data", "combined_dataset", "tuned_model"]
+ASSETS = [
+    "supabase_plays",
+    "game_plays",
+    "game_clips",
+    "game_training_data",
+    "combined_dataset",
+    "tuned_model",
+    "model_evaluation",
+]
 GAMES = [demo_game_id(1), demo_game_id(2)]
 #: Texts the UI shows when a page or a GraphQL query failed.
 ERROR_TEXTS = ["Something went wrong", "Unexpected error", "An error occurred", "PythonError", "Could not load"]
