@@ -196,7 +196,12 @@ def test_new_plays_become_a_materialized_game_and_a_backfill_adds_two_more(dagst
     # Debounced: one refresh after game A, and one after the whole backfill.
     dataset_runs = [run for run in runs if {"path": ["combined_dataset"]} in (run["assetSelection"] or [])]
     assert len(dataset_runs) == 2
-    assert latest_limits_check(server).passed  # 19 training examples: enough
+    # The files are written before the check runs in the same run: until it has, the latest record is
+    # the check's "planned" event, with no evaluation.
+    final = wait_for(
+        "the limits check on the three games' dataset", lambda: latest_limits_check(server), 60, 2, server.log
+    )
+    assert final.passed  # 19 training examples: enough
     for paid in ("tuned_model", "model_evaluation"):  # the steps that cost money run only on request
         assert not any([paid] in [selection["path"] for selection in run["assetSelection"] or []] for run in runs)
 
