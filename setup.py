@@ -39,6 +39,8 @@ setup(
             # House rules: scripts/test.sh runs `ruff check` and `ruff format --check` (ruff.toml).
             "ruff>=0.17,<0.18",
             "pytest-timeout>=2.3,<3",
+            # scripts/test.sh runs the suite on every core (two here), a whole file per worker.
+            "pytest-xdist>=3.6,<4",
             "hypothesis>=6.100,<7",
             "numpy>=1.26,<3",
             # The real PostgreSQL (16, binaries in the wheel) that the Supabase tests start,

@@ -39,3 +39,24 @@ def resources(storage: LocalStorage, plays_db: LocalPlaysDatabase) -> dict:
 def instance() -> DagsterInstance:
     with instance_for_test() as instance:
         yield instance
+
+
+#: Marks of the slowest tests first, then tests of real components; pure tests last.
+_FIRST_MARKS = ({"e2e", "slow"}, {"ffmpeg", "services"})
+
+
+def _module_rank(items: list[pytest.Item]) -> int:
+    """0 for a module with an e2e or slow test, 1 with a real-component test, 2 otherwise."""
+    marks = {mark.name for item in items for mark in item.iter_markers()}
+    return next((rank for rank, wanted in enumerate(_FIRST_MARKS) if marks & wanted), len(_FIRST_MARKS))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the slowest modules first (stable otherwise). With pytest-xdist handing out whole files
+    (``--dist loadfile``, as scripts/test.sh runs), long files started last would leave one worker
+    busy alone at the end; started first, the many short files fill in around them."""
+    by_module: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
+    ranked = sorted(by_module.values(), key=_module_rank)  # sorted() is stable: collection order within a rank
+    items[:] = [item for module in ranked for item in module]

@@ -9,4 +9,8 @@ bash scripts/install_chromium.sh
 # House rules first (ruff.toml): a second or two, and a clear message before minutes of tests.
 .venv/bin/ruff check --quiet . || { echo "test.sh: ruff check failed; '.venv/bin/ruff check --fix .' fixes some" >&2; exit 1; }
 .venv/bin/ruff format --check --quiet . || { echo "test.sh: unformatted files; run '.venv/bin/ruff format .'" >&2; exit 1; }
-exec .venv/bin/python -m pytest "$@"
+# Two workers on a 2-core machine (more where there are cores, at most 4): whole files per worker, so
+# module-scoped fixtures are built once; later arguments win, so `scripts/test.sh -n 0` runs in one process.
+workers=$(nproc 2>/dev/null || echo 2)
+[ "$workers" -le 4 ] || workers=4
+exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"
