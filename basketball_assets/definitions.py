@@ -8,6 +8,7 @@ automation condition.
 from dagster import AssetsDefinition, Definitions, in_process_executor, load_asset_checks_from_modules
 
 from basketball_assets import checks
+from basketball_assets.alerts import build_alert_sensors
 from basketball_assets.assets.clips import game_clips
 from basketball_assets.assets.dataset import combined_dataset
 from basketball_assets.assets.plays import game_plays, supabase_plays
@@ -37,7 +38,12 @@ def build_definitions(settings: Settings) -> Definitions:
         assets=build_assets(settings),
         asset_checks=load_asset_checks_from_modules([checks]),
         # Both off until turned on in the UI (Automation tab) or with `dagster sensor start`.
-        sensors=[build_plays_sensor(settings), build_automation_sensor(settings)],
+        sensors=[
+            build_plays_sensor(settings),
+            build_automation_sensor(settings),
+            # Slack alerts on failed runs and failed checks: only with SLACK_BOT_TOKEN set, then running.
+            *(build_alert_sensors() if settings.use_slack else []),
+        ],
         resources=build_resources(settings),
         # A game's steps run one after the other anyway; in one process a run skips a
         # Python start-up per step (seconds each, minutes over a backfill). Pools still apply.
