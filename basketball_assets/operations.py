@@ -63,6 +63,8 @@ def check_room(
 ) -> None:
     """Refuse, before cutting anything, a game whose clips would not fit on the scratch disk;
     ``sources`` are the half videos (local file, duration) by key."""
+    if not to_cut:
+        return  # nothing to write: a game already cut is never refused
     rates = {key: path.stat().st_size / max(duration, 0.001) for key, (path, duration) in sources.items()}
     needed = bytes_needed((clip.duration, rates[clip.video_key]) for clip in to_cut)
     keep_free = round(storage.min_free_gb * 1e9)
