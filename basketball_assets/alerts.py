@@ -30,6 +30,8 @@ from slack_sdk import WebClient
 from basketball_assets.core.alerts import check_failure_text, run_failure_text, run_url
 
 SLACK_API = "https://slack.com/api/"
+#: Checks whose warnings are alerted too (the freshness checks); other warnings stay in the UI.
+ALERTED_WARNINGS = {"no_games_waiting", "plays_sensor_ticking"}
 #: Dagster's errors around a step's own error: the alert shows the one inside.
 DAGSTER_WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError", "RetryRequestedFromPolicy"}
 
@@ -83,12 +85,12 @@ def failure_reason(context: RunFailureSensorContext) -> tuple[str | None, str]:
 
 
 def failed_checks(context: RunStatusSensorContext) -> Iterable[AssetCheckEvaluation]:
-    """The run's checks that failed with error severity (warnings stay in the UI)."""
+    """The run's checks that failed with error severity, or with a warning in :data:`ALERTED_WARNINGS`."""
     run_id = context.dagster_run.run_id
     for entry in context.instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.dagster_event.event_specific_data if entry.dagster_event else None
         failed = isinstance(evaluation, AssetCheckEvaluation) and not evaluation.passed
-        if failed and evaluation.severity == AssetCheckSeverity.ERROR:
+        if failed and (evaluation.severity == AssetCheckSeverity.ERROR or evaluation.check_name in ALERTED_WARNINGS):
             yield evaluation
 
 
@@ -111,7 +113,8 @@ def build_alert_sensors(default_status: DefaultSensorStatus = DefaultSensorStatu
         name="slack_on_check_failure", run_status=DagsterRunStatus.SUCCESS, default_status=default_status
     )
     def slack_on_check_failure(context: RunStatusSensorContext, slack: SlackAlerts) -> None:
-        """Post one Slack message per asset check that failed with error severity in a successful run."""
+        """Post one Slack message per asset check that failed with error severity (or a freshness
+        warning) in a successful run."""
         run = context.dagster_run
         url = run_url(slack.ui_base_url, run.run_id)
         for evaluation in failed_checks(context):

@@ -95,6 +95,9 @@ class Settings(BaseModel):
     #: BASKETBALL_DATASET_REFRESH_CRON: at most one combined_dataset refresh per tick of this schedule (UTC).
     dataset_refresh_cron: str = Field(default="*/15 * * * *", validation_alias="BASKETBALL_DATASET_REFRESH_CRON")
 
+    #: BASKETBALL_FRESHNESS_CRON: when the freshness_checks_schedule runs the freshness checks (UTC).
+    freshness_cron: str = Field(default="*/30 * * * *", validation_alias="BASKETBALL_FRESHNESS_CRON")
+
     # --- the clip encoder -----------------------------------------------------------------
     #: BASKETBALL_CLIP_MODE: how clips are cut, reencode or smart (ClipEncoder.mode).
     clip_mode: str | None = Field(default=None, validation_alias="BASKETBALL_CLIP_MODE")
@@ -119,7 +122,7 @@ class Settings(BaseModel):
     #: SLACK_API_URL: another Slack Web API address (a local stand-in); unset: Slack's own.
     slack_api_url: str | None = Field(default=None, validation_alias="SLACK_API_URL")
 
-    @field_validator("dataset_refresh_cron")
+    @field_validator("dataset_refresh_cron", "freshness_cron")
     @classmethod
     def _valid_cron(cls, cron: str) -> str:
         if not is_valid_cron_string(cron):

@@ -12,6 +12,7 @@ from dagster import (
     AssetCheckSeverity,
     DagsterEventType,
     DagsterInstance,
+    DefaultSensorStatus,
     DynamicPartitionsDefinition,
     EnvVar,
     Failure,
@@ -24,7 +25,8 @@ from dagster import (
 )
 
 from basketball_assets.alerts import AlertDeliveryFailed, SlackAlerts, build_alert_sensors
-from basketball_assets.settings import SLACK_BOT_TOKEN
+from basketball_assets.definitions import build_definitions
+from basketball_assets.settings import SLACK_BOT_TOKEN, Settings
 from basketball_assets_tests.services.slack_standin import TEST_TOKEN, SlackStandin, running_slack_standin
 
 GAME = "0b8e1c52-4a4f-4c1e-9a51-3f1b2c9d7e60"
@@ -145,3 +147,18 @@ def test_a_refused_token_fails_the_tick_without_showing_the_token(runs, standin,
     assert "invalid_auth" in str(failure) and "SLACK_BOT_TOKEN" in str(failure)
     assert "wrong-secret" not in str(raised.value) and "wrong-secret" not in str(failure)
     assert not [record for record in caplog.records if "wrong-secret" in record.getMessage()]
+
+
+def test_alerts_are_off_without_a_token_and_on_with_one_never_holding_its_value(tmp_path):
+    local = {"BASKETBALL_DATA_DIR": str(tmp_path)}
+    off = build_definitions(Settings.from_environ(local))
+    assert "slack" not in off.resources
+    assert not [sensor for sensor in off.sensors if sensor.name.startswith("slack_")]
+    on = build_definitions(Settings.from_environ(local | {SLACK_BOT_TOKEN: TEST_TOKEN, "SLACK_CHANNEL": "#ops"}))
+    sensors = {sensor.name: sensor for sensor in on.sensors}
+    for name in ("slack_on_run_failure", "slack_on_check_failure"):
+        assert sensors[name].default_status == DefaultSensorStatus.RUNNING
+    slack = on.resources["slack"]
+    assert slack.channel == "#ops"
+    assert slack.token == EnvVar(SLACK_BOT_TOKEN)  # read by Dagster at run time; the value is nowhere here
+    assert TEST_TOKEN not in repr(on.resources)
