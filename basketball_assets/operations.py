@@ -142,9 +142,8 @@ class GameHistory:
             history.latest[game_id] = GameRun(game_id, True, wall, cpu, clips, rejected)
             history.latest_success[game_id] = record.timestamp
         for record in records(instance, GAME_CLIPS, failed=True):
-            partition = record.event_log_entry.dagster_event.partition if record.event_log_entry.dagster_event else None
-            if partition is not None:
-                history.latest_failure[partition] = record.timestamp
+            if record.partition_key is not None:
+                history.latest_failure[record.partition_key] = record.timestamp
         return history
 
     def report(self, games: list[str]) -> RunReport:

@@ -37,6 +37,7 @@ CHECKS = {
     ("combined_dataset", "within_tuning_limits"),
     ("combined_dataset", "no_games_waiting"),
     ("supabase_plays", "plays_sensor_ticking"),
+    ("tuned_model", "tuning_cost_ledger"),
 }
 #: The checks whose failure stops the run before downstream assets materialize.
 BLOCKING_CHECKS = {("combined_dataset", "splits_are_disjoint"), ("combined_dataset", "no_duplicate_examples")}

@@ -10,6 +10,7 @@ from dagster import AssetMaterialization, DagsterInstance, ExecuteInProcessResul
 
 from basketball_assets.core.costs import CLOUD_RUN_USD_PER_VCPU_SECOND
 from basketball_assets.core.layout import clips_prefix
+from basketball_assets.operations import GameHistory
 from basketball_assets.resources import ClipEncoder, LocalPlaysDatabase, LocalStorage
 from basketball_assets.state.clips import read_game_clips
 from basketball_assets_tests.games import place_game
@@ -97,3 +98,6 @@ def test_a_game_that_would_not_fit_on_disk_is_refused_with_the_figures_before_an
     assert f"game {game.game_id}: not enough disk room to cut its 8 clips" in message
     assert "MB free at" in message and "min_free_gb" in message
     assert list(world.storage.list_keys(clips_prefix(game.game_id))) == []
+    # The run report, read from the event log, counts the refused game as failed.
+    report = GameHistory.read(world.instance).report(sorted([world.game_id, game.game_id]))
+    assert report.failed == [game.game_id] and report.succeeded == 1
