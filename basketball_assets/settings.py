@@ -64,6 +64,8 @@ class Settings(BaseModel):
     cache_home: Path | None = Field(default=None, validation_alias=CACHE_HOME)
     #: BASKETBALL_VIDEO_CACHE_GB: the size the video cache is trimmed to, in GiB (GCS only).
     video_cache_gb: float | None = Field(default=None, validation_alias="BASKETBALL_VIDEO_CACHE_GB")
+    #: BASKETBALL_MIN_FREE_GB: GB kept free on the scratch disk; a game whose clips would not fit is refused.
+    min_free_gb: float | None = Field(default=None, validation_alias="BASKETBALL_MIN_FREE_GB")
 
     # --- plays: the local SQLite table, or Supabase when SUPABASE_URL is set -----------------
     #: Whether SUPABASE_URL is set (its value stays with Dagster, see the module's docstring).

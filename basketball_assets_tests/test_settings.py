@@ -26,6 +26,7 @@ EVERY_VARIABLE = [
     ("BASKETBALL_VIDEO_CACHE_DIR", "/srv/cache", "video_cache_dir", Path("/srv/cache")),
     ("XDG_CACHE_HOME", "/srv/xdg", "cache_home", Path("/srv/xdg")),
     ("BASKETBALL_VIDEO_CACHE_GB", "2.5", "video_cache_gb", 2.5),
+    ("BASKETBALL_MIN_FREE_GB", "20", "min_free_gb", 20.0),
     ("SUPABASE_PLAYS_TABLE", "plays_staging", "supabase_plays_table", "plays_staging"),
     ("BASKETBALL_PLAYS_SENSOR_INTERVAL_SECONDS", "7", "plays_sensor_interval_seconds", 7),
     ("BASKETBALL_PLAYS_OVERLAP_SECONDS", "90", "plays_overlap_seconds", 90.0),

@@ -53,6 +53,7 @@ def build_storage(settings: Settings) -> Storage:
             "videos_bucket": "videos_bucket",
             "training_bucket": "training_bucket",
             "cache_limit_gb": "video_cache_gb",
+            "min_free_gb": "min_free_gb",
         }
         return _configured(
             GCSStorage,
@@ -61,7 +62,7 @@ def build_storage(settings: Settings) -> Storage:
             gcs=GCSResource(project=settings.gcp_project),
             cache_dir=str(settings.video_cache),
         )
-    return LocalStorage(data_dir=str(data_dir(settings)))
+    return _configured(LocalStorage, settings, {"min_free_gb": "min_free_gb"}, data_dir=str(data_dir(settings)))
 
 
 def build_plays_source(settings: Settings) -> PlaysSource:
