@@ -13,15 +13,15 @@ from basketball_assets.core.run_stats import (
 
 
 def stats(**changes) -> GameStats:
-    figures = dict(
-        clips_cut=4,
-        clips_skipped=2,
-        clip_seconds=12.0,
-        bytes_read=9_000_000,
-        bytes_written=1_500_000,
-        wall_seconds=3.0,
-        cpu_seconds=4.0,
-    )
+    figures = {
+        "clips_cut": 4,
+        "clips_skipped": 2,
+        "clip_seconds": 12.0,
+        "bytes_read": 9_000_000,
+        "bytes_written": 1_500_000,
+        "wall_seconds": 3.0,
+        "cpu_seconds": 4.0,
+    }
     return GameStats(**(figures | changes))
 
 
