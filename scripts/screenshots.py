@@ -155,10 +155,17 @@ def take(url: str, out: Path, game_id: str, only: set[str] | None = None) -> lis
             written.append(snap(page, out / "contact-sheet.png"))
 
         if wanted("metadata-plots"):
-            page.goto(f"{url}/assets/game_clips?view=plots")
-            page.get_by_text("cut_cpu_seconds").first.wait_for(timeout=60_000)
+            # The Overview's metadata, switched from Table to Plots: each number across the games.
+            page.set_viewport_size({"width": VIEWPORT["width"], "height": 1000})
+            page.goto(f"{url}/assets/game_clips")
+            plots = page.get_by_role("button", name="Plots").first
+            plots.wait_for(timeout=60_000)
+            plots.scroll_into_view_if_needed()
+            plots.click()
+            page.get_by_text("cut_cpu_seconds").first.scroll_into_view_if_needed()
             page.wait_for_timeout(2_000)
             written.append(snap(page, out / "metadata-plots.png"))
+            page.set_viewport_size(VIEWPORT)
 
         if wanted("dataset-card"):
             page.set_viewport_size({"width": VIEWPORT["width"], "height": 1500})  # the whole card
@@ -171,7 +178,7 @@ def take(url: str, out: Path, game_id: str, only: set[str] | None = None) -> lis
 
 def alert_message(data_dir: Path, game_id: str, ui_url: str, out: Path) -> Path:
     """A real failed game run (its clips refused for disk room: re-encoding settings changed and
-    ``min_free_gb`` above any disk, so nothing is cut), alerted by the real sensor through the
+    ``min_free_gb`` at 100 TB, more than the disk, so nothing is cut), alerted by the real sensor through the
     official client to the local Slack stand-in, whose page is then shot."""
     from dagster import DagsterEventType, build_run_status_sensor_context, instance_for_test, materialize
     from playwright.sync_api import sync_playwright
@@ -184,7 +191,7 @@ def alert_message(data_dir: Path, game_id: str, ui_url: str, out: Path) -> Path:
     from basketball_assets_tests.services.slack_standin import TEST_TOKEN, running_slack_standin
 
     resources = {
-        "storage": LocalStorage(data_dir=str(data_dir), min_free_gb=1e9),
+        "storage": LocalStorage(data_dir=str(data_dir), min_free_gb=100_000),  # 100 TB: more than the disk
         "plays_source": LocalPlaysDatabase(path=str(data_dir / "plays.sqlite3")),
         "video": ClipEncoder(crf=24),
     }
