@@ -15,6 +15,8 @@ setup(
         "dagster==1.13.27",
         "dagster-webserver==1.13.27",
         "dagster-gcp==0.29.27",
+        # Slack alerts (alerts.py): SlackResource and slack_sdk's WebClient, pinned like dagster-gcp.
+        "dagster-slack==0.29.27",
         # dagster-postgres breaks on NOTIFY with SQLAlchemy 2.1.
         "sqlalchemy>=2.0,<2.1",
         "google-cloud-aiplatform>=1.70,<3",

@@ -7,8 +7,19 @@ what that step just wrote."""
 import json
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, Config, MetadataValue, asset_check
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetKey,
+    Config,
+    DagsterInstance,
+    MetadataValue,
+    asset_check,
+)
+from dagster._core.definitions.data_version import DATA_VERSION_TAG
 from pydantic import Field
 
 from basketball_assets.assets.dataset import combined_dataset
@@ -36,6 +47,8 @@ from basketball_assets.state.delta import key_of_uri
 
 #: Play ids listed in a check's metadata before the rest are only counted.
 SHOWN_PROBLEMS = 50
+#: Recent combined_dataset materializations searched for the one a tuned model was trained on.
+LEDGER_LOOKBACK = 200
 
 
 def combined_lines(storage: Storage, split: str) -> Iterator[str]:
@@ -228,3 +241,68 @@ def training_lines_at(storage: Storage, uri: str, indices: set[int]) -> dict[int
         if number >= last:
             break
     return found
+
+
+#: An actual tuning cost this many times the card's estimate, or more, is a warning.
+COST_OVERRUN = 1.5
+
+
+@asset_check(asset=tuned_model)
+def tuning_cost_ledger(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    """The tuned model's cost ledger: the tuning job's actual cost (`tuning_cost_usd`) plus the
+    compute and storage of the combined dataset it was trained on (that dataset's ledger). A
+    warning when the job cost more than 1.5x the dataset card's estimate: check the card's
+    assumptions (price, tokens per clip second) before the next job."""
+    tuned = latest_metadata(context.instance, tuned_model.key)
+    version = tuned.get("combined_dataset_data_version")
+    dataset = dataset_metadata(context.instance, str(version)) if version else {}
+    ledger = tuned_model_ledger(tuned, dataset)
+    if "tuning_cost_usd" not in tuned:
+        return AssetCheckResult(passed=True, description="no tuning job has recorded its actual cost yet")
+    estimate = ledger["estimated_tuning_cost_usd"]
+    over = estimate > 0 and ledger["tuning_cost_usd"] > COST_OVERRUN * estimate
+    return AssetCheckResult(
+        passed=not over,
+        severity=AssetCheckSeverity.WARN,
+        description=(
+            f"the tuning job cost {ledger['tuning_cost_usd']:.2f} USD, the dataset card estimated {estimate:.2f} USD: "
+            "set combined_dataset's cost assumptions to today's figures"
+            if over
+            else f"{ledger['ledger_total_usd']:.2f} USD in all for this tuned model"
+        ),
+        metadata=ledger,
+    )
+
+
+def latest_metadata(instance: DagsterInstance, key: AssetKey) -> dict[str, Any]:
+    """The plain values of the asset's latest materialization's metadata; empty when none."""
+    event = instance.get_latest_materialization_event(key)
+    materialization = event.asset_materialization if event else None
+    return {name: value.value for name, value in materialization.metadata.items()} if materialization else {}
+
+
+def dataset_metadata(instance: DagsterInstance, data_version: str) -> dict[str, Any]:
+    """The metadata of the newest combined_dataset materialization with this data version."""
+    for record in instance.fetch_materializations(combined_dataset.key, limit=LEDGER_LOOKBACK).records:
+        materialization = record.asset_materialization
+        if materialization and materialization.tags.get(DATA_VERSION_TAG) == data_version:
+            return {name: value.value for name, value in materialization.metadata.items()}
+    return {}
+
+
+def tuned_model_ledger(tuned: dict[str, Any], dataset: dict[str, Any]) -> dict[str, float]:
+    """The per-tuned-model sum: the dataset's compute and storage estimates and the job's actual cost."""
+
+    def figure(metadata: dict[str, Any], key: str) -> float:
+        value = metadata.get(key)
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+    parts = {
+        "dataset_compute_usd_estimate": figure(dataset, "ledger_compute_usd_estimate"),
+        "dataset_storage_usd_per_month_estimate": figure(dataset, "ledger_storage_usd_per_month_estimate"),
+        "tuning_billable_tokens": figure(tuned, "billable_tokens"),
+        "tuning_cost_usd": figure(tuned, "tuning_cost_usd"),
+        "estimated_tuning_cost_usd": figure(dataset, "estimated_tuning_cost_usd"),
+    }
+    total = parts["dataset_compute_usd_estimate"] + parts["dataset_storage_usd_per_month_estimate"]
+    return parts | {"ledger_total_usd": round(total + parts["tuning_cost_usd"], 6)}

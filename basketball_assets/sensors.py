@@ -65,6 +65,9 @@ SHOWN_IN_LOG = 20
 #: Games asked of the event log at once when looking up their last reported versions.
 VERSION_LOOKUP_BATCH = 500
 
+#: The plays sensor's name (the freshness check reads its ticks by it).
+PLAYS_SENSOR_NAME = "supabase_plays_sensor"
+
 
 def table_versions(rows: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str, int]]:
     """The data version and play count of every game in ``rows`` (rows without a game, or whose
@@ -142,7 +145,7 @@ def build_plays_sensor(
     overlap, full_scan_every = settings.plays_overlap, settings.plays_full_scan_every
 
     @sensor(
-        name="supabase_plays_sensor",
+        name=PLAYS_SENSOR_NAME,
         minimum_interval_seconds=settings.plays_sensor_interval_seconds,
         default_status=default_status,
         asset_selection=[supabase_plays.key],

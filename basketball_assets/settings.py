@@ -6,9 +6,10 @@ variable means the default. Where a resource field already has a default (the bu
 cache size, the data folder, the clip encoder's mode and preset, the Vertex AI region, the
 plays table), the setting is ``None`` when unset and the resource's own default applies.
 
-Secrets are not kept here: ``SUPABASE_URL`` and ``SUPABASE_KEY`` reach the plays source as
-Dagster ``EnvVar``s, which Dagster reads at run time and never shows; only whether
-``SUPABASE_URL`` is set is recorded.
+Secrets are not kept here: ``SUPABASE_URL`` and ``SUPABASE_KEY`` reach the plays source,
+and ``SLACK_BOT_TOKEN`` the Slack alerts, as Dagster ``EnvVar``s, which Dagster reads at
+run time and never shows; only whether ``SUPABASE_URL`` and ``SLACK_BOT_TOKEN`` are set is
+recorded.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from basketball_assets.core.changes import DEFAULT_FULL_SCAN_EVERY, DEFAULT_OVER
 SUPABASE_URL = "SUPABASE_URL"
 #: The Supabase API key; Dagster reads it at run time (EnvVar) and never shows it.
 SUPABASE_KEY = "SUPABASE_KEY"
+
+#: The Slack bot token; setting it turns the alerts on. Dagster reads it at run time (EnvVar).
+SLACK_BOT_TOKEN = "SLACK_BOT_TOKEN"
 
 #: The video cache's folder is ``basketball-assets/videos`` under this one.
 CACHE_HOME = "XDG_CACHE_HOME"
@@ -60,6 +64,8 @@ class Settings(BaseModel):
     cache_home: Path | None = Field(default=None, validation_alias=CACHE_HOME)
     #: BASKETBALL_VIDEO_CACHE_GB: the size the video cache is trimmed to, in GiB (GCS only).
     video_cache_gb: float | None = Field(default=None, validation_alias="BASKETBALL_VIDEO_CACHE_GB")
+    #: BASKETBALL_MIN_FREE_GB: GB kept free on the scratch disk; a game whose clips would not fit is refused.
+    min_free_gb: float | None = Field(default=None, validation_alias="BASKETBALL_MIN_FREE_GB")
 
     # --- plays: the local SQLite table, or Supabase when SUPABASE_URL is set -----------------
     #: Whether SUPABASE_URL is set (its value stays with Dagster, see the module's docstring).
@@ -91,6 +97,9 @@ class Settings(BaseModel):
     #: BASKETBALL_DATASET_REFRESH_CRON: at most one combined_dataset refresh per tick of this schedule (UTC).
     dataset_refresh_cron: str = Field(default="*/15 * * * *", validation_alias="BASKETBALL_DATASET_REFRESH_CRON")
 
+    #: BASKETBALL_FRESHNESS_CRON: when the freshness_checks_schedule runs the freshness checks (UTC).
+    freshness_cron: str = Field(default="*/30 * * * *", validation_alias="BASKETBALL_FRESHNESS_CRON")
+
     # --- the clip encoder -----------------------------------------------------------------
     #: BASKETBALL_CLIP_MODE: how clips are cut, reencode or smart (ClipEncoder.mode).
     clip_mode: str | None = Field(default=None, validation_alias="BASKETBALL_CLIP_MODE")
@@ -105,7 +114,17 @@ class Settings(BaseModel):
     #: VERTEX_API_ENDPOINT: another Vertex AI endpoint (tests against a local stand-in).
     vertex_api_endpoint: str | None = Field(default=None, validation_alias="VERTEX_API_ENDPOINT")
 
-    @field_validator("dataset_refresh_cron")
+    # --- alerts: Slack, on when SLACK_BOT_TOKEN is set ----------------------------------------
+    #: Whether SLACK_BOT_TOKEN is set (its value stays with Dagster, like SUPABASE_KEY).
+    use_slack: bool = False
+    #: SLACK_CHANNEL: the channel alerts are posted to.
+    slack_channel: str = Field(default="#basketball-assets", validation_alias="SLACK_CHANNEL")
+    #: BASKETBALL_UI_URL: the Dagster UI's address, for the run links in alerts.
+    ui_base_url: str = Field(default="http://localhost:3000", validation_alias="BASKETBALL_UI_URL")
+    #: SLACK_API_URL: another Slack Web API address (a local stand-in); unset: Slack's own.
+    slack_api_url: str | None = Field(default=None, validation_alias="SLACK_API_URL")
+
+    @field_validator("dataset_refresh_cron", "freshness_cron")
     @classmethod
     def _valid_cron(cls, cron: str) -> str:
         if not is_valid_cron_string(cron):
@@ -120,7 +139,8 @@ class Settings(BaseModel):
         # An empty variable counts as unset, as it did in every reader before this module.
         given = {name: environ[name] for name in variable_names() if environ.get(name)}
         try:
-            return cls.model_validate({**given, "use_supabase": bool(environ.get(SUPABASE_URL))})
+            present = {"use_supabase": bool(environ.get(SUPABASE_URL)), "use_slack": bool(environ.get(SLACK_BOT_TOKEN))}
+            return cls.model_validate({**given, **present})
         except ValidationError as error:
             raise SettingsError(problems(error)) from error
 
@@ -152,7 +172,8 @@ def variable_of(field: str) -> str:
 
 
 def variable_names() -> list[str]:
-    """Every environment variable read into :class:`Settings` (besides ``SUPABASE_URL``'s presence)."""
+    """Every environment variable read into :class:`Settings` (besides the presence of ``SUPABASE_URL``
+    and ``SLACK_BOT_TOKEN``)."""
     aliases = [field.validation_alias for field in Settings.model_fields.values()]
     return [alias for alias in aliases if isinstance(alias, str)]
 

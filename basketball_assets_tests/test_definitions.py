@@ -14,6 +14,7 @@ from dagster import (
     AssetKey,
     AutomationCondition,
     AutomationConditionSensorDefinition,
+    DefaultScheduleStatus,
     DefaultSensorStatus,
     Definitions,
     DynamicPartitionsDefinition,
@@ -38,14 +39,18 @@ CHECKS = {
     ("tuned_model", "no_examples_dropped"),
     ("model_evaluation", "beats_base"),
     ("model_evaluation", "beats_champion"),
+    ("combined_dataset", "no_games_waiting"),
+    ("supabase_plays", "plays_sensor_ticking"),
+    ("tuned_model", "tuning_cost_ledger"),
 }
 #: The checks whose failure stops the run before downstream assets materialize.
 BLOCKING_CHECKS = {("combined_dataset", "splits_are_disjoint"), ("combined_dataset", "no_duplicate_examples")}
 
 PLAYS_SENSOR = "supabase_plays_sensor"
 AUTOMATION_SENSOR = "games_automation"
-#: The only job: the one Dagster builds implicitly for materializing assets from the UI.
-JOBS = {"__ASSET_JOB"}
+#: The one Dagster builds implicitly for materializing assets from the UI, and the freshness checks'.
+JOBS = {"__ASSET_JOB", "freshness_checks"}
+FRESHNESS_SCHEDULE = "freshness_checks_schedule"
 RESOURCES = {"storage", "plays_source", "registry", "video", "vertex", "prediction"}
 
 
@@ -94,10 +99,11 @@ def test_the_plays_sensor_and_the_automation_sensor_are_defined_and_off_by_defau
         assert definitions.resolve_sensor_def(name).default_status == DefaultSensorStatus.STOPPED
 
 
-def test_the_only_job_is_the_implicit_asset_job_and_nothing_is_scheduled(definitions):
+def test_the_jobs_are_the_implicit_asset_job_and_the_freshness_checks_scheduled_only_once_started(definitions):
     assert {job.name for job in definitions.resolve_all_job_defs()} == JOBS
     assert not definitions.jobs
-    assert not definitions.schedules
+    assert [schedule.name for schedule in definitions.schedules] == [FRESHNESS_SCHEDULE]
+    assert definitions.resolve_schedule_def(FRESHNESS_SCHEDULE).default_status == DefaultScheduleStatus.STOPPED
 
 
 def test_every_resource_is_bound(definitions):

@@ -5,7 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from basketball_assets.settings import SUPABASE_KEY, SUPABASE_URL, Settings, SettingsError, variable_names, variable_of
+from basketball_assets.settings import (
+    SLACK_BOT_TOKEN,
+    SUPABASE_KEY,
+    SUPABASE_URL,
+    Settings,
+    SettingsError,
+    variable_names,
+    variable_of,
+)
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -18,12 +26,17 @@ EVERY_VARIABLE = [
     ("BASKETBALL_VIDEO_CACHE_DIR", "/srv/cache", "video_cache_dir", Path("/srv/cache")),
     ("XDG_CACHE_HOME", "/srv/xdg", "cache_home", Path("/srv/xdg")),
     ("BASKETBALL_VIDEO_CACHE_GB", "2.5", "video_cache_gb", 2.5),
+    ("BASKETBALL_MIN_FREE_GB", "20", "min_free_gb", 20.0),
     ("SUPABASE_PLAYS_TABLE", "plays_staging", "supabase_plays_table", "plays_staging"),
     ("BASKETBALL_PLAYS_SENSOR_INTERVAL_SECONDS", "7", "plays_sensor_interval_seconds", 7),
     ("BASKETBALL_PLAYS_OVERLAP_SECONDS", "90", "plays_overlap_seconds", 90.0),
     ("BASKETBALL_PLAYS_FULL_SCAN_MINUTES", "0", "plays_full_scan_minutes", 0.0),
     ("BASKETBALL_AUTOMATION_INTERVAL_SECONDS", "11", "automation_interval_seconds", 11),
     ("BASKETBALL_DATASET_REFRESH_CRON", "*/5 * * * *", "dataset_refresh_cron", "*/5 * * * *"),
+    ("BASKETBALL_FRESHNESS_CRON", "0 * * * *", "freshness_cron", "0 * * * *"),
+    ("SLACK_CHANNEL", "#ops", "slack_channel", "#ops"),
+    ("BASKETBALL_UI_URL", "https://dagster.example.org", "ui_base_url", "https://dagster.example.org"),
+    ("SLACK_API_URL", "http://127.0.0.1:9/api/", "slack_api_url", "http://127.0.0.1:9/api/"),
     ("BASKETBALL_CLIP_MODE", "smart", "clip_mode", "smart"),
     ("BASKETBALL_CLIP_PRESET", "faster", "clip_preset", "faster"),
     ("VERTEX_PROJECT", "uball-tuning", "vertex_project", "uball-tuning"),
@@ -46,7 +59,8 @@ def test_every_variable_sets_its_setting(variable, value, setting, expected):
 def test_the_table_above_covers_every_variable_and_the_readme_documents_them():
     assert sorted(variable_names()) == sorted(variable for variable, *_ in EVERY_VARIABLE)
     readme = README.read_text(encoding="utf-8")
-    assert [name for name in [*variable_names(), SUPABASE_URL, SUPABASE_KEY] if name not in readme] == []
+    documented = [*variable_names(), SUPABASE_URL, SUPABASE_KEY, SLACK_BOT_TOKEN]
+    assert [name for name in documented if name not in readme] == []
 
 
 def test_defaults():

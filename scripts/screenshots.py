@@ -11,6 +11,12 @@ free port of 127.0.0.1, drives Debian's headless Chromium with Playwright, and w
 * docs/screenshots/game-partitions.png   game_clips' partitions: one per game
 * docs/screenshots/contact-sheet.png     a game's contact sheet, inline in the UI
 * docs/screenshots/dataset-card.png      the combined dataset's card
+* docs/screenshots/metadata-plots.png    game_clips' numeric metadata, plotted across materializations
+* docs/screenshots/alert-message.png     a run-failure alert, posted by the real sensor to the local
+                                         Slack stand-in and rendered by it (a real failed game run:
+                                         refused for disk room)
+
+``--only alert-message metadata-plots`` writes just those.
 
 Needs Chromium (``bash scripts/install_chromium.sh``, or CHROMIUM_BIN) and the dev extras
 (``playwright``, installed by scripts/setup.sh). No browser is downloaded.
@@ -118,8 +124,8 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout_s: flo
     raise RuntimeError(f"dagster-webserver did not answer on {url} within {timeout_s:.0f} s; its log: {log}")
 
 
-def take(url: str, out: Path, game_id: str) -> list[Path]:
-    """Open the UI pages and save the screenshots; returns the files written."""
+def take(url: str, out: Path, game_id: str, only: set[str] | None = None) -> list[Path]:
+    """Open the UI pages and save the screenshots (those named in ``only``, if given); the files written."""
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -128,26 +134,96 @@ def take(url: str, out: Path, game_id: str) -> list[Path]:
         browser = playwright.chromium.launch(executable_path=chromium_binary(), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
 
-        page.goto(f"{url}/asset-groups")
-        asset_graph(page)
-        written.append(snap(page, out / "asset-graph.png"))
+        def wanted(name: str) -> bool:
+            return only is None or name in only
 
-        # One game selected: the list of games on the left, its clips' metadata on the right.
-        page.goto(f"{url}/assets/game_clips?view=partitions&partition={game_id}")
-        page.get_by_text("contact_sheet", exact=True).first.wait_for(timeout=60_000)
-        page.wait_for_timeout(1_000)
-        written.append(snap(page, out / "game-partitions.png"))
+        if wanted("asset-graph"):
+            page.goto(f"{url}/asset-groups")
+            asset_graph(page)
+            written.append(snap(page, out / "asset-graph.png"))
 
-        page.goto(f"{url}/assets/game_clips?view=partitions&partition={game_id}")
-        show_markdown(page, "contact_sheet")
-        written.append(snap(page, out / "contact-sheet.png"))
+        if wanted("game-partitions"):
+            # One game selected: the list of games on the left, its clips' metadata on the right.
+            page.goto(f"{url}/assets/game_clips?view=partitions&partition={game_id}")
+            page.get_by_text("contact_sheet", exact=True).first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1_000)
+            written.append(snap(page, out / "game-partitions.png"))
 
-        page.set_viewport_size({"width": VIEWPORT["width"], "height": 1500})  # the whole card
-        page.goto(f"{url}/assets/combined_dataset")
-        show_markdown(page, "dataset_card")
-        written.append(snap(page, out / "dataset-card.png"))
+        if wanted("contact-sheet"):
+            page.goto(f"{url}/assets/game_clips?view=partitions&partition={game_id}")
+            show_markdown(page, "contact_sheet")
+            written.append(snap(page, out / "contact-sheet.png"))
+
+        if wanted("metadata-plots"):
+            # The Overview's metadata, switched from Table to Plots: each number across the games.
+            page.set_viewport_size({"width": VIEWPORT["width"], "height": 1000})
+            page.goto(f"{url}/assets/game_clips")
+            plots = page.get_by_role("button", name="Plots").first
+            plots.wait_for(timeout=60_000)
+            plots.scroll_into_view_if_needed()
+            plots.click()
+            page.get_by_text("cut_cpu_seconds").first.scroll_into_view_if_needed()
+            page.wait_for_timeout(2_000)
+            written.append(snap(page, out / "metadata-plots.png"))
+            page.set_viewport_size(VIEWPORT)
+
+        if wanted("dataset-card"):
+            page.set_viewport_size({"width": VIEWPORT["width"], "height": 1500})  # the whole card
+            page.goto(f"{url}/assets/combined_dataset")
+            show_markdown(page, "dataset_card")
+            written.append(snap(page, out / "dataset-card.png"))
         browser.close()
     return written
+
+
+def alert_message(data_dir: Path, game_id: str, ui_url: str, out: Path) -> Path:
+    """A real failed game run (its clips refused for disk room: re-encoding settings changed and
+    ``min_free_gb`` at 100 TB, more than the disk, so nothing is cut), alerted by the real sensor through the
+    official client to the local Slack stand-in, whose page is then shot."""
+    from dagster import DagsterEventType, build_run_status_sensor_context, instance_for_test, materialize
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT))  # the Slack stand-in lives in the tests' package
+    from basketball_assets.alerts import SlackAlerts, build_alert_sensors
+    from basketball_assets.assets.clips import game_clips
+    from basketball_assets.assets.plays import game_plays
+    from basketball_assets.resources import ClipEncoder, LocalPlaysDatabase, LocalStorage
+    from basketball_assets_tests.services.slack_standin import TEST_TOKEN, running_slack_standin
+
+    resources = {
+        "storage": LocalStorage(data_dir=str(data_dir), min_free_gb=100_000),  # 100 TB: more than the disk
+        "plays_source": LocalPlaysDatabase(path=str(data_dir / "plays.sqlite3")),
+        "video": ClipEncoder(crf=24),
+    }
+    with instance_for_test() as instance, running_slack_standin() as standin:
+        instance.add_dynamic_partitions("games", [game_id])
+        result = materialize(
+            [game_plays, game_clips],
+            partition_key=game_id,
+            instance=instance,
+            resources=resources,
+            raise_on_error=False,
+        )
+        (entry,) = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_FAILURE)
+        slack = SlackAlerts(
+            token=TEST_TOKEN, channel="#basketball-assets", ui_base_url=ui_url, api_base_url=standin.base_url
+        )
+        (sensor,) = [s for s in build_alert_sensors() if s.name == "slack_on_run_failure"]
+        context = build_run_status_sensor_context(
+            sensor.name,
+            entry.dagster_event,
+            instance,
+            instance.get_run_by_id(result.run_id),
+            resources={"slack": slack},
+        )
+        sensor(context.for_run_failure())
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium_binary(), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1100, "height": 240}, device_scale_factor=1)
+            page.goto(standin.base_url.removesuffix("api/") + "messages")
+            shot = snap(page, out / "alert-message.png")
+            browser.close()
+    return shot
 
 
 def asset_graph(page) -> None:
@@ -210,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--games", type=int, default=2)
     parser.add_argument("--half-seconds", type=float, default=40.0)
+    parser.add_argument("--only", nargs="+", help="write only these screenshots (names without .png)")
     args = parser.parse_args(argv)
     if chromium_binary() is None:
         parser.error("no Chromium: run `bash scripts/install_chromium.sh` (Debian, as root) or set CHROMIUM_BIN")
@@ -225,8 +302,12 @@ def main(argv: list[str] | None = None) -> int:
             run_demo(env, args.games, args.half_seconds, Path(folder) / "demo.log")
         from basketball_assets.demo import demo_game_id
 
+        only = set(args.only) if args.only else None
         with webserver(env, free_port(), Path(folder) / "webserver.log") as url:
-            take(url, args.out, demo_game_id(1))
+            take(url, args.out, demo_game_id(1), only)
+        if only is None or "alert-message" in only:
+            data_dir = Path(env.get("BASKETBALL_DATA_DIR") or ROOT / "data")
+            alert_message(data_dir, demo_game_id(1), "http://localhost:3000", args.out)
     return 0
 
 

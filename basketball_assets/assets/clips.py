@@ -35,6 +35,7 @@ from basketball_assets.core.layout import clips_prefix, video_key
 from basketball_assets.core.plays import CAMERA_ANGLES, Play, Rejection
 from basketball_assets.core.report import markdown_table, rejections_table
 from basketball_assets.core.validation import PlaysReview
+from basketball_assets.operations import Stopwatch, check_room, game_stats
 from basketball_assets.partitions import games_partitions
 from basketball_assets.policies import GAMES_GROUP, TRANSIENT_RETRY
 from basketball_assets.resources.storage import SourceVideo, Storage, VideoNotFound
@@ -120,6 +121,11 @@ def game_clips(context: AssetExecutionContext, storage: Storage, video: ClipEnco
     rejects no play: the step fails with `the machine: ...` and is retried. The list of
     clips is kept at `pipeline-state/games/{game_id}/clips.json`.
 
+    Before cutting, a game whose clips would not fit on the scratch disk (keeping storage's
+    `min_free_gb` free) is refused with the figures. Numeric metadata, plotted across runs:
+    seconds of clip cut, bytes read and written, wall and CPU seconds, clip-seconds per
+    CPU-second, rejected clips by reason, free bytes on the scratch disk.
+
     The `contact_sheet` metadata shows the game's first plays as a contact sheet: one row
     per play, frames from each angle's clip (first to last), its half and span, or why it
     has none. The whole sheet is `pipeline-state/games/{game_id}/contact_sheet.jpg`.
@@ -128,6 +134,7 @@ def game_clips(context: AssetExecutionContext, storage: Storage, video: ClipEnco
     review = read_game_plays(storage, game_id)
     encoding = video.encoding()
 
+    stopwatch = Stopwatch.start()
     plan = plan_game(context, storage, video, game_id, review, encoding)
     outcome = cut_missing_clips(context, storage, video, plan)
     # Row-level rejections were logged by game_plays; these are the ones found here.
@@ -136,6 +143,8 @@ def game_clips(context: AssetExecutionContext, storage: Storage, video: ClipEnco
 
     # Sizes ride along so the dataset card needs no per-clip size look-ups.
     sizes = {clip.key: storage.size(clip.key) for clip in outcome.clips}
+    cut = [clip for clip in outcome.clips if clip.key in outcome.cut]
+    stats = game_stats(storage, cut, outcome.skipped, outcome.rejections, sources_of(plan), stopwatch, sizes)
     manifest = outcome.to_manifest(game_id, encoding, sizes)
     write_game_clips(storage, manifest)
 
@@ -143,7 +152,7 @@ def game_clips(context: AssetExecutionContext, storage: Storage, video: ClipEnco
     sheet = contact_sheet_metadata(context, storage, video, game_id, outcome.clips, outcome.rejections, descriptions)
     log_summary(context, game_id, outcome)
     return MaterializeResult(
-        metadata=clips_metadata(storage, game_id, outcome, sizes) | leftovers | sheet,
+        metadata=clips_metadata(storage, game_id, outcome, sizes) | stats.metadata() | leftovers | sheet,
         data_version=DataVersion(stable_hash(manifest.to_dict())),
         check_results=[rejected_plays_check(outcome.rejections)],
     )
@@ -212,6 +221,11 @@ def fetch_half(
     return FetchedHalf(source, facts)
 
 
+def sources_of(plan: GamePlan) -> dict[str, tuple[Path, float]]:
+    """Each fetched half's local file and duration, by key."""
+    return {key: (half.source.path, half.video.duration) for key, half in plan.halves.items()}
+
+
 def facts_of(halves: dict[int, FetchedHalfOrError]) -> dict[int, HalfVideoOrError]:
     """What planning needs of each half: its facts, or why it could not be read."""
     return {half: fetched.video if isinstance(fetched, FetchedHalf) else fetched for half, fetched in halves.items()}
@@ -223,17 +237,21 @@ def facts_of(halves: dict[int, FetchedHalfOrError]) -> dict[int, HalfVideoOrErro
 def cut_missing_clips(
     context: AssetExecutionContext, storage: Storage, video: ClipEncoder, plan: GamePlan
 ) -> ClipsOutcome:
-    """Cut every planned clip whose stored fingerprint differs. A cut the source made fail becomes a
-    rejection; one the machine made fail (a full disk, memory, a killed ffmpeg) fails the step."""
+    """Cut every planned clip whose stored fingerprint differs, once the disk has room for them. A cut
+    the source made fail becomes a rejection; one the machine made fail (a full disk, memory, a killed
+    ffmpeg) fails the step."""
     outcome = ClipsOutcome(rejections=list(plan.rejections))
-    total = len(plan.clips)
-    started = last_report = time.monotonic()
-    for done, clip in enumerate(plan.clips, start=1):
+    to_cut = []
+    for clip in plan.clips:
         stored = storage.metadata(clip.key)
         if stored is not None and stored.get("fingerprint") == clip.fingerprint:
             outcome.skipped.append(clip.key)
             outcome.clips.append(clip)
-            continue
+        else:
+            to_cut.append(clip)
+    check_room(context.partition_key, storage, to_cut, sources_of(plan))
+    started = last_report = time.monotonic()
+    for done, clip in enumerate(to_cut, start=1):
         half = plan.halves[clip.video_key]
         try:
             outcome.cut[clip.key] = cut_clip(storage, video, clip, half.source, half.video)
@@ -243,12 +261,13 @@ def cut_missing_clips(
         except (MachineFailure, OSError) as error:  # the machine: fail the step, its retry policy re-runs it
             raise machine_failure(error, context.partition_key, clip, storage) from error
         outcome.clips.append(clip)
-        if time.monotonic() - last_report >= PROGRESS_EVERY_S or done == total:
+        if time.monotonic() - last_report >= PROGRESS_EVERY_S or done == len(to_cut):
             last_report = time.monotonic()
             context.log.info(
-                f"clips: {done}/{total} done ({len(outcome.cut)} cut, {len(outcome.skipped)} unchanged) "
-                f"in {last_report - started:.0f} s"
+                f"clips: {done}/{len(to_cut)} cut ({len(outcome.skipped)} unchanged) in {last_report - started:.0f} s"
             )
+    kept = {clip.key for clip in outcome.clips}
+    outcome.clips = [clip for clip in plan.clips if clip.key in kept]  # the plan's order, as before
     return outcome
 
 

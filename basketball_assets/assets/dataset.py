@@ -17,6 +17,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from basketball_assets.core.costs import CLOUD_RUN_USD_PER_VCPU_SECOND, GCS_STANDARD_USD_PER_GB_MONTH, Prices
 from basketball_assets.core.dataset import SPLITS, DatasetDigest, unique_lines
 from basketball_assets.core.dataset_card import (
     DEFAULT_CHARACTERS_PER_TOKEN,
@@ -34,6 +35,7 @@ from basketball_assets.core.layout import (
     utc_timestamps_from,
 )
 from basketball_assets.core.tuning import DEFAULT_BASE_MODEL, DEFAULT_EPOCHS
+from basketball_assets.operations import GameHistory, latest_tuning_cost
 from basketball_assets.partitions import games_partitions
 from basketball_assets.policies import DATASET_GROUP, TRANSIENT_RETRY
 from basketball_assets.resources.storage import Storage
@@ -77,6 +79,20 @@ class DatasetCardConfig(Config):
         description="Assumed characters per text token (prompt and description).",
     )
 
+    usd_per_vcpu_second: float = Field(
+        default=CLOUD_RUN_USD_PER_VCPU_SECOND,
+        ge=0,
+        description="Assumed compute price of the game runs, USD per vCPU-second (Cloud Run's published price).",
+    )
+    usd_per_gb_month: float = Field(
+        default=GCS_STANDARD_USD_PER_GB_MONTH,
+        ge=0,
+        description="Assumed storage price of the clips, USD per GB-month (Cloud Storage Standard's published price).",
+    )
+
+    def prices(self) -> Prices:
+        return Prices(usd_per_vcpu_second=self.usd_per_vcpu_second, usd_per_gb_month=self.usd_per_gb_month)
+
     def assumptions(self) -> CostAssumptions:
         return CostAssumptions(
             epochs=self.epochs,
@@ -106,7 +122,10 @@ def combined_dataset(context: AssetExecutionContext, storage: Storage, config: D
 
     The dataset card (`dataset_card.md` beside the JSONL, and the `dataset_card` metadata)
     says what the files hold: examples per split and angle, clip lengths and sizes,
-    description lengths, rejected plays by reason, and what tuning on it would cost.
+    description lengths, rejected plays by reason, and what tuning on it would cost; its
+    cost ledger sums the games' clip runs (CPU seconds at an assumed price, bytes written)
+    and the latest tuning job's actual billable tokens and cost. The `run_report` metadata
+    lists every game's latest clip step: how many succeeded, the slowest, the most rejected.
     """
     games = sorted(context.instance.get_dynamic_partitions(games_partitions.name))
     manifests = {game_id: read_game_training_data(storage, game_id) for game_id in games}
@@ -134,9 +153,13 @@ def combined_dataset(context: AssetExecutionContext, storage: Storage, config: D
             storage.put_file(files[split], path)
     for game_id in included:
         card.add_game_rejections(game_rejections(storage, game_id))
+    history = GameHistory.read(context.instance)
+    report = history.report(games)
+    ledger = history.ledger(included, config.prices(), latest_tuning_cost(context.instance))
     card_text = card.markdown(
         f"Dataset card: cumulative-execution-{timestamp}", SPLITS, {s: storage.uri(k) for s, k in files.items()}
     )
+    card_text += "\n" + ledger.markdown()
     storage.put_text(dataset_card_key(timestamp), card_text)
     write_combined_dataset(
         storage, CombinedManifest(files, included, timestamp, counts, missing, clip_fingerprints=clips.by_game)
@@ -157,10 +180,20 @@ def combined_dataset(context: AssetExecutionContext, storage: Storage, config: D
             "dataset_card": MetadataValue.md(card_text),
             "dataset_card_file": MetadataValue.path(storage.uri(dataset_card_key(timestamp))),
             **card.summary(SPLITS),
+            "run_report": MetadataValue.md(report.markdown()),
+            **report.metadata(),
+            **ledger.metadata(),
+            **bucket_size(storage),
         },
         # The lines and their clips' fingerprints (tuned_model checks those clips are unchanged).
         data_version=DataVersion(digest.version()),
     )
+
+
+def bucket_size(storage: Storage) -> dict[str, int]:
+    """The training bucket's total bytes where storage bills by it (GCS), for a plot of its growth."""
+    size = storage.bucket_bytes()
+    return {} if size is None else {"training_bucket_bytes": size}
 
 
 def claim_folder(context: AssetExecutionContext, storage: Storage) -> str:

@@ -10,6 +10,7 @@ from dagster import ConfigurableResource, EnvVar
 from dagster_gcp import GCSResource
 from pydantic import ValidationError
 
+from basketball_assets.alerts import SlackAlerts
 from basketball_assets.resources.gcs_storage import GCSStorage
 from basketball_assets.resources.plays import LocalPlaysDatabase, PlaysSource, SupabasePlays
 from basketball_assets.resources.prediction import VertexPrediction
@@ -17,7 +18,15 @@ from basketball_assets.resources.registry import LocalModelRegistry, ModelRegist
 from basketball_assets.resources.storage import DEFAULT_DATA_DIR, LocalStorage, Storage
 from basketball_assets.resources.vertex import VertexTuning
 from basketball_assets.resources.video import ClipEncoder
-from basketball_assets.settings import SUPABASE_KEY, SUPABASE_URL, Settings, SettingsError, problems, variable_of
+from basketball_assets.settings import (
+    SLACK_BOT_TOKEN,
+    SUPABASE_KEY,
+    SUPABASE_URL,
+    Settings,
+    SettingsError,
+    problems,
+    variable_of,
+)
 
 Resource = TypeVar("Resource", bound=ConfigurableResource)
 
@@ -46,6 +55,7 @@ def build_storage(settings: Settings) -> Storage:
             "videos_bucket": "videos_bucket",
             "training_bucket": "training_bucket",
             "cache_limit_gb": "video_cache_gb",
+            "min_free_gb": "min_free_gb",
         }
         return _configured(
             GCSStorage,
@@ -54,7 +64,7 @@ def build_storage(settings: Settings) -> Storage:
             gcs=GCSResource(project=settings.gcp_project),
             cache_dir=str(settings.video_cache),
         )
-    return LocalStorage(data_dir=str(data_dir(settings)))
+    return _configured(LocalStorage, settings, {"min_free_gb": "min_free_gb"}, data_dir=str(data_dir(settings)))
 
 
 def build_plays_source(settings: Settings) -> PlaysSource:
@@ -79,9 +89,21 @@ def build_registry(settings: Settings) -> ModelRegistry:
     return LocalModelRegistry(path=str(data_dir(settings) / "plays.sqlite3"))
 
 
+def build_slack(settings: Settings) -> SlackAlerts:
+    """The Slack alerts' resource; the token is an EnvVar, read by Dagster at run time."""
+    return _configured(
+        SlackAlerts,
+        settings,
+        {"channel": "slack_channel", "ui_base_url": "ui_base_url", "api_base_url": "slack_api_url"},
+        token=EnvVar(SLACK_BOT_TOKEN),
+    )
+
+
 def build_resources(settings: Settings) -> dict[str, Any]:
-    """Every resource the definitions need, local unless cloud settings are present."""
-    return {
+    """Every resource the definitions need, local unless cloud settings are present; ``slack``
+    only when ``SLACK_BOT_TOKEN`` is set (the alert sensors are there only then)."""
+    slack = {"slack": build_slack(settings)} if settings.use_slack else {}
+    return slack | {
         "storage": build_storage(settings),
         "plays_source": build_plays_source(settings),
         # Clip cutting: reencode (default) or smart; x264 preset (see the README's preset table).

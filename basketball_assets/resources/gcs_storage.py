@@ -315,6 +315,11 @@ class GCSStorage(Storage):
             for blob in self.client.list_blobs(self.training_bucket, prefix=prefix, retry=self.retry):
                 yield blob.name
 
+    def bucket_bytes(self) -> int:
+        """The training bucket's total size: every object's size, listed (a thousand per request)."""
+        with self._errors(self.training_bucket, "", "list"):
+            return sum(blob.size or 0 for blob in self.client.list_blobs(self.training_bucket, retry=self.retry))
+
     @contextmanager
     def local_copy(self, key: str) -> Iterator[Path]:
         check_key(self.training_bucket, key)

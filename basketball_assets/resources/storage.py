@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import socket
 import tempfile
 import time
@@ -82,6 +83,15 @@ class Storage(ConfigurableResource, ABC):
         description=(
             "Scratch folders and partial (.part) files left by runs that ended are removed when a run sets up "
             "storage, once untouched this many hours; a live run's never are."
+        ),
+    )
+
+    min_free_gb: float = Field(
+        default=1.0,
+        ge=0,
+        description=(
+            "Space kept free on the disk of the scratch folder (the data folder when local): a game whose clips "
+            "would eat into it is refused before cutting, with the figures."
         ),
     )
 
@@ -178,6 +188,18 @@ class Storage(ConfigurableResource, ABC):
             return
         if removed.items:
             log.info(removed.describe(where, self.stale_after_hours * 3600))
+
+    # --- room on disk --------------------------------------------------------------
+    def free_bytes(self) -> int:
+        """Free bytes on the disk that holds the scratch folder (every clip is written there first)."""
+        folder = self.scratch_root
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        return shutil.disk_usage(folder).free
+
+    def bucket_bytes(self) -> int | None:
+        """The training bucket's total size in bytes, where storage is billed by it (GCS); else ``None``."""
+        return None
 
     # --- shared helpers ------------------------------------------------------------
     def put_text(self, key: str, text: str) -> None:

@@ -321,3 +321,11 @@ def test_gcp_project_selects_gcs_with_bucket_and_cache_overrides(tmp_path: Path)
 
 def test_no_gcp_project_means_local_storage(tmp_path: Path) -> None:
     assert isinstance(build_storage(Settings.from_environ({"BASKETBALL_DATA_DIR": str(tmp_path)})), LocalStorage)
+
+
+def test_bucket_bytes_is_the_training_buckets_total_size(gcs: GCSStorage, tmp_path: Path, prefix: str) -> None:
+    before = gcs.bucket_bytes()
+    gcs.put_file(f"{prefix}a.bin", file_with(tmp_path, "a.bin", b"x" * 1000))
+    gcs.put_file(f"{prefix}b.bin", file_with(tmp_path, "b.bin", b"y" * 234))
+    assert gcs.bucket_bytes() == before + 1234
+    assert LocalStorage(data_dir=str(tmp_path / "data")).bucket_bytes() is None  # local storage bills nothing

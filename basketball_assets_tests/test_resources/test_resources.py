@@ -80,3 +80,11 @@ def test_without_supabase_plays_are_local(tmp_path: Path):
 def test_a_value_a_resource_rejects_is_named_by_its_variable(environ, variable):
     with pytest.raises(SettingsError, match=variable):
         build_resources(Settings.from_environ(environ))
+
+
+def test_the_space_kept_free_reaches_local_and_gcs_storage_and_a_negative_one_is_named(tmp_path: Path):
+    assert build_storage(Settings(data_dir=tmp_path)).min_free_gb == field_defaults(LocalStorage)["min_free_gb"]
+    assert build_storage(Settings(data_dir=tmp_path, min_free_gb=20)).min_free_gb == 20
+    assert build_storage(Settings(gcp_project="p", cache_home=tmp_path, min_free_gb=5)).min_free_gb == 5
+    with pytest.raises(SettingsError, match="BASKETBALL_MIN_FREE_GB"):
+        build_storage(Settings.from_environ({"BASKETBALL_DATA_DIR": str(tmp_path), "BASKETBALL_MIN_FREE_GB": "-1"}))
