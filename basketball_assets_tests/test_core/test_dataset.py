@@ -18,6 +18,7 @@ from basketball_assets.core.dataset import (
     unique_lines,
 )
 from basketball_assets.core.examples import example_file_uri, example_line
+from basketball_assets.core.layout import game_jsonl_key
 from basketball_assets.core.plays import Play
 from basketball_assets.core.split import split_of
 
@@ -48,8 +49,12 @@ def uri_of(key: str) -> str:
     return f"gs://uball-training-data/{key}"
 
 
-def test_the_splits_are_training_and_validation():
-    assert SPLITS == ("training", "validation")
+def test_a_games_files_are_named_for_the_specs_splits_training_first():
+    # The spec's file names, in the order the combined files and the manifests list them.
+    assert [game_jsonl_key("g", split, "T") for split in SPLITS] == [
+        "games/g/video_training_T.jsonl",
+        "games/g/video_validation_T.jsonl",
+    ]
 
 
 def test_one_example_per_clip_in_the_plays_split():
