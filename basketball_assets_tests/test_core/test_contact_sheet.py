@@ -3,7 +3,7 @@
 from dataclasses import replace
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from basketball_assets.core.clips import PlannedClip
@@ -68,6 +68,8 @@ def test_frames_run_from_the_first_to_the_last_frame_of_the_clip():
     assert frame_numbers(0.01, 25.0, 4) == [0]
 
 
+# Logic, not speed: Hypothesis' 200 ms per-example deadline fails at random on a busy 2-core machine.
+@settings(deadline=None)
 @given(st.floats(0.04, 600), st.sampled_from([24.0, 25.0, 29.97, 50.0, 60.0]), st.integers(1, 8))
 def test_frame_numbers_are_distinct_in_order_and_inside_the_clip(duration, rate, count):
     frames = frame_numbers(duration, rate, count)
