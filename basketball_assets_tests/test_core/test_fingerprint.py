@@ -84,6 +84,9 @@ def test_integer_and_float_times_give_the_same_fingerprint():
 def test_float_noise_in_the_video_span_does_not_change_the_fingerprint():
     # start - d1 in half 2 can differ in the last bits when the probe's float differs.
     assert fingerprint(video_start=10.0 + 1e-12, video_end=14.5 - 1e-12) == fingerprint()
+    # Rounded to the microsecond: less than half a microsecond is noise, a microsecond is not.
+    assert fingerprint(video_start=10.0 + 4e-7, video_end=14.5 - 4e-7) == fingerprint()
+    assert fingerprint(video_start=10.0 + 1e-6) != fingerprint()
 
 
 @settings(deadline=None)

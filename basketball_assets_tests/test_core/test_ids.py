@@ -131,3 +131,37 @@ def test_shown_id_cuts_only_what_is_longer_than_the_limit():
     exactly = "\u00e9" * 58  # its repr, quotes included, is exactly 60 characters
     assert shown_id(exactly) == repr(exactly)
     assert shown_id(exactly + "\u00e9") == f"{repr(exactly + chr(0xE9))[:60]}\u2026 (59 characters)"
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        ("", "is empty"),
+        ("/a", "starts with '/'"),
+        ("a\\b", "contains a backslash"),
+        ("a\x7fb", "contains the control character '\\x7f'"),
+        ("a//b", "has an empty segment ('//' or a trailing '/')"),
+        ("a/" + "x" * 256, "has a segment longer than 255 bytes"),
+        (("x" * 200 + "/") * 5 + "x" * 20, "is longer than 1024 bytes"),
+        # At the limits, and the characters just past the control ones: accepted.
+        ("a b", None),
+        ("a\x80b", None),
+        ("a/" + "x" * 255, None),
+        (("x" * 200 + "/") * 5 + "x" * 19, None),
+    ],
+    ids=[
+        "empty",
+        "slash",
+        "backslash",
+        "del",
+        "double-slash",
+        "long-segment",
+        "long-key",
+        "space",
+        "x80",
+        "255",
+        "1024",
+    ],
+)
+def test_object_key_problems_word_for_word_and_at_their_limits(key, problem):
+    assert object_key_problem(key) == problem
