@@ -160,8 +160,6 @@ def test_the_poll_keeps_the_time_of_the_last_full_scan():
     assert PlaysCursor.from_json(changes.cursor.to_json()) == changes.cursor
 
 
-def test_rows_by_game_groups():
-    assert {game: len(rows) for game, rows in rows_by_game([row("p1"), row("p2"), row("p3", game="b")]).items()} == {
-        "game-a": 2,
-        "b": 1,
-    }
+def test_rows_by_game_groups_the_rows_themselves():
+    rows = [row("p1"), row("p2"), row("p3", game="b")]
+    assert rows_by_game(rows) == {"game-a": rows[:2], "b": rows[2:]}

@@ -18,6 +18,7 @@ from basketball_assets.core.dataset import (
     unique_lines,
 )
 from basketball_assets.core.examples import example_file_uri, example_line
+from basketball_assets.core.layout import game_jsonl_key
 from basketball_assets.core.plays import Play
 from basketball_assets.core.split import split_of
 
@@ -48,8 +49,25 @@ def uri_of(key: str) -> str:
     return f"gs://uball-training-data/{key}"
 
 
-def test_the_splits_are_training_and_validation():
-    assert SPLITS == ("training", "validation")
+def test_the_dataset_version_is_the_same_in_every_process():
+    # Pinned: data versions are stored in the instance and compared by later runs; the separators
+    # between line, fingerprint and split are part of the value.
+    digest = DatasetDigest()
+    digest.add('{"a": 1}', "fp1")
+    digest.add('{"b": 2}', "")
+    digest.end_split()
+    digest.add('{"c": 3}', "fp3")
+    digest.end_split()
+    assert digest.version() == "4f2ac483bfed2c2203f3cf257c339e5d"
+    assert line_digest('{"a": 1}').hex() == "6903fb303cd60ccb0a2b9c2592fa773b"
+
+
+def test_a_games_files_are_named_for_the_specs_splits_training_first():
+    # The spec's file names, in the order the combined files and the manifests list them.
+    assert [game_jsonl_key("g", split, "T") for split in SPLITS] == [
+        "games/g/video_training_T.jsonl",
+        "games/g/video_validation_T.jsonl",
+    ]
 
 
 def test_one_example_per_clip_in_the_plays_split():

@@ -196,3 +196,10 @@ def test_example_parts_are_the_clip_uri_and_the_description():
         "gs://b/games/g/clips/p_broadcast.mp4",
         "A layup.",
     )
+
+
+def test_one_wrong_role_is_a_problem_too():
+    def assistant(example):
+        example["contents"][1]["role"] = "assistant"
+
+    assert example_problems(broken(assistant)) == ["roles must be user then model"]

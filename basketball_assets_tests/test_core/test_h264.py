@@ -55,3 +55,31 @@ def test_annexb_units_become_length_prefixed_samples():
 
     assert units == [SPS, PPS, b"\x65\x88\x00\x10"]
     assert length_prefixed_nal_types(length_prefixed(units)) == [7, 8, 5]
+
+
+def test_a_stream_may_open_with_a_three_byte_start_code_and_keep_a_last_units_trailing_zeros():
+    # Only the zero of a following 4-byte start code is trimmed; the last unit is kept whole,
+    # and a byte that only looks like padding ("X") is the unit's own.
+    stream = b"\x00\x00\x01" + PPS + b"X" + b"\x00\x00\x00\x01" + b"\x65\x88\x00\x00"
+
+    assert annexb_nal_units(stream) == [PPS + b"X", b"\x65\x88\x00\x00"]
+
+
+def test_a_stream_without_start_codes_has_no_units():
+    assert annexb_nal_units(b"\x65\x88\x00\x10") == []
+
+
+def test_the_smallest_avc_config_is_seven_bytes_and_anything_else_is_refused():
+    empty = bytes([1, 100, 0, 13, 0xFF, 0xE0, 0])  # version 1, no SPS, no PPS
+
+    assert AvcConfig.parse(empty) == AvcConfig(100, 0, 13, 4, (), (), b"")
+    for not_a_record in (empty[:6], bytes([2]) + empty[1:], b"\x00\x00\x00\x01" + SPS):
+        with pytest.raises(ValueError, match=r"^not an avcC record \(H\.264 in Annex B form\?\)$"):
+            AvcConfig.parse(not_a_record)
+
+
+def test_nal_types_stop_at_a_truncated_or_empty_unit():
+    sample = length_prefixed([SPS, PPS])
+    assert length_prefixed_nal_types(sample + b"\x00\x00\x00\x09\x65") == [7, 8]  # says 9 bytes, has 1
+    assert length_prefixed_nal_types(sample + b"\x00\x00\x00\x00" + length_prefixed([PPS])) == [7, 8]
+    assert length_prefixed_nal_types(sample + b"\x00\x00") == [7, 8]

@@ -115,3 +115,61 @@ def test_a_folder_prefix_may_be_empty_or_end_in_a_slash():
     assert object_key_problem("", folder=True) is None
     assert object_key_problem("games/g1/clips/", folder=True) is None
     assert "'..'" in object_key_problem("games/../", folder=True)
+
+
+# Found by mutation testing: values that are not text, and the exact words shown.
+
+
+def test_a_value_that_is_not_text_is_judged_by_its_text():
+    assert id_problem(1.5e200) == "contains '+'"  # "1.5e+200"
+    assert id_problem(42) is None
+
+
+def test_at_most_five_bad_characters_are_named_each_once():
+    assert id_problem("a b!c?d$e%f&g b") == "contains ' ', '!', '?', '$', '%'"
+
+
+def test_shown_id_writes_none_and_non_text_values_as_python_would():
+    assert shown_id(None) == "None"
+    assert shown_id(["a"]) == "\"['a']\""  # the repr of its text, never of the object
+    assert shown_id("a b") == "'a b'"
+
+
+def test_shown_id_cuts_only_what_is_longer_than_the_limit():
+    exactly = "\u00e9" * 58  # its repr, quotes included, is exactly 60 characters
+    assert shown_id(exactly) == repr(exactly)
+    assert shown_id(exactly + "\u00e9") == f"{repr(exactly + chr(0xE9))[:60]}\u2026 (59 characters)"
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        ("", "is empty"),
+        ("/a", "starts with '/'"),
+        ("a\\b", "contains a backslash"),
+        ("a\x7fb", "contains the control character '\\x7f'"),
+        ("a//b", "has an empty segment ('//' or a trailing '/')"),
+        ("a/" + "x" * 256, "has a segment longer than 255 bytes"),
+        (("x" * 200 + "/") * 5 + "x" * 20, "is longer than 1024 bytes"),
+        # At the limits, and the characters just past the control ones: accepted.
+        ("a b", None),
+        ("a\x80b", None),
+        ("a/" + "x" * 255, None),
+        (("x" * 200 + "/") * 5 + "x" * 19, None),
+    ],
+    ids=[
+        "empty",
+        "slash",
+        "backslash",
+        "del",
+        "double-slash",
+        "long-segment",
+        "long-key",
+        "space",
+        "x80",
+        "255",
+        "1024",
+    ],
+)
+def test_object_key_problems_word_for_word_and_at_their_limits(key, problem):
+    assert object_key_problem(key) == problem

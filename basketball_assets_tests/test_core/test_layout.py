@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -138,3 +140,20 @@ def test_combined_folders_hold_their_jsonl():
 def test_utc_timestamps_from_count_seconds_across_a_day():
     now = datetime(2024, 12, 31, 23, 59, 58, 900_000, tzinfo=UTC)
     assert utc_timestamps_from(now, 3) == ["20241231T235958Z", "20241231T235959Z", "20250101T000000Z"]
+
+
+def test_the_default_now_is_utc_on_a_machine_in_another_zone():
+    # Found by mutation testing: datetime.now() without UTC passed on a machine set to UTC.
+    previous = os.environ.get("TZ")
+    os.environ["TZ"] = "America/New_York"
+    time.tzset()
+    try:
+        before = datetime.now(UTC).replace(microsecond=0)
+        moment = datetime.strptime(utc_timestamp(), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        assert before <= moment <= datetime.now(UTC)
+    finally:
+        if previous is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = previous
+        time.tzset()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from basketball_assets.core.plays import CAMERA_ANGLES, PLAY_ANGLES, WHOLE_PLAY, Play, Rejection
+from basketball_assets.core.plays import WHOLE_PLAY, Play, Rejection
 
 
 def play(angle: str = "both", **columns) -> Play:
@@ -17,11 +17,6 @@ def play(angle: str = "both", **columns) -> Play:
             **columns,
         }
     )
-
-
-def test_the_angle_column_takes_the_spec_values():
-    assert PLAY_ANGLES == ("broadcast", "tactical", "both")
-    assert CAMERA_ANGLES == ("broadcast", "tactical")
 
 
 def test_a_both_play_gets_both_camera_angles_broadcast_first():

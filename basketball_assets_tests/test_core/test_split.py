@@ -39,12 +39,6 @@ def test_the_split_matches_the_spec_formula(play_id, fraction):
     assert split_of(play_id, fraction) == spec_split(play_id, fraction)
 
 
-@properties
-@given(play_id=play_ids, fraction=fractions)
-def test_the_split_is_deterministic(play_id, fraction):
-    assert split_of(play_id, fraction) == split_of(play_id, fraction)
-
-
 def test_the_split_is_the_same_in_every_process():
     # Pinned values: unlike hash(), sha256 does not change with PYTHONHASHSEED or platform.
     assert split_position("play-0") == 0.6520026477113007

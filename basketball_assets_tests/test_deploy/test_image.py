@@ -10,12 +10,54 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_dockerfile_and_install_steps_agree():
-    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
-    # The check script copies what the Dockerfile copies; keep the two lists the same.
-    assert "COPY setup.py README.md ./" in dockerfile and "COPY basketball_assets ./basketball_assets" in dockerfile
-    assert "RUN sh deploy/install.sh /opt/venv" in dockerfile
-    assert "USER 10001" in dockerfile
+def dockerfile_stages() -> list[list[list[str]]]:
+    """The Dockerfile's instructions per stage, each split into words (continuation lines joined)."""
+    text = (ROOT / "deploy" / "Dockerfile").read_text().replace("\\\n", " ")
+    stages: list[list[list[str]]] = []
+    for line in text.splitlines():
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        if words[0] == "FROM":
+            stages.append([])
+        stages[-1].append(words)
+    return stages
+
+
+def copied_by_dockerfile(stage: list[list[str]]) -> set[str]:
+    """What a stage copies from the build context (not from another stage)."""
+    return {
+        source
+        for words in stage
+        if words[0] == "COPY" and not any(word.startswith("--from") for word in words)
+        for source in words[1:-1]
+    }
+
+
+def copied_by_check_script() -> set[str]:
+    """What deploy/check_image_steps.sh copies into its stand-in of the build context."""
+    script = (ROOT / "deploy" / "check_image_steps.sh").read_text()
+    return {
+        source
+        for line in script.splitlines()
+        if line.startswith("cp ")
+        for source in [word for word in line.split()[1:-1] if not word.startswith("-")]
+    }
+
+
+def test_the_check_script_copies_exactly_what_the_image_build_copies():
+    # The fallback check proves the build only if it starts from the same files: a file added
+    # to one list and not the other makes this fail.
+    build, _final = dockerfile_stages()
+    assert copied_by_dockerfile(build) == copied_by_check_script()
+    assert ["RUN", "sh", "deploy/install.sh", "/opt/venv"] in build
+
+
+def test_the_image_runs_as_a_non_root_user_and_copies_only_the_venv():
+    _build, final = dockerfile_stages()
+    users = [words[1] for words in final if words[0] == "USER"]
+    assert users and users[-1] not in ("0", "root")
+    assert copied_by_dockerfile(final) == set()  # only COPY --from=build: no sources in the image
 
 
 @pytest.mark.slow

@@ -108,6 +108,45 @@ def latest_limits_check(server: DagsterDev) -> AssetCheckEvaluation | None:
     return record.event.asset_check_evaluation if record and record.event else None
 
 
+def dataset_runs(server: DagsterDev) -> list[dict]:
+    """The runs of combined_dataset, newest first (as the GraphQL API lists them)."""
+    return [run for run in server.runs() if {"path": ["combined_dataset"]} in (run["assetSelection"] or [])]
+
+
+#: Seconds from a game's outputs landing to automation requesting combined_dataset: the rest of
+#: the one-minute cron period, then a 5-second evaluation, with slack for a busy daemon.
+REQUEST_S = 60 + 45
+#: Seconds a combined_dataset run takes once requested (launch, a few small files, its checks).
+DATASET_RUN_S = 120
+
+
+def refresh_dataset(server: DagsterDev, before: int) -> str:
+    """Wait, event by event, for the dataset refresh after ``before`` earlier ones: the automation
+    requests it at the next cron tick, then the run ends. Each wait is for one event with a bound of
+    its own, rather than one wide window over both; a failed refresh fails at once."""
+    run = wait_for(
+        "automation to request combined_dataset at the next cron tick",
+        lambda: (lambda runs: runs[0] if len(runs) > before else None)(dataset_runs(server)),
+        REQUEST_S,
+        2,
+        server.log,
+    )
+    status = wait_for(
+        f"combined_dataset run {run['runId']} to end",
+        lambda: next(
+            (r["status"] for r in dataset_runs(server) if r["runId"] == run["runId"] and r["status"] in ENDED), None
+        ),
+        DATASET_RUN_S,
+        2,
+        server.log,
+    )
+    assert status == "SUCCESS", f"combined_dataset run {run['runId']} ended {status}: {failed_runs(server)}"
+    return run["runId"]
+
+
+ENDED = ("SUCCESS", "FAILURE", "CANCELED")
+
+
 def clip_step_spans(instance: DagsterInstance, run_id: str) -> tuple[float, float]:
     """When the run's game_clips step started and finished."""
     records = instance.all_logs(run_id, of_type={DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS})
@@ -137,13 +176,8 @@ def test_new_plays_become_a_materialized_game_and_a_backfill_adds_two_more(dagst
 
     # The dataset refreshes at the next cron tick (every minute here) with game A alone:
     # too few examples to tune on, which the limits check reports as a warning, and no run fails.
-    wait_for(
-        "combined_dataset to include game A",
-        lambda: getattr(read_combined_dataset(storage), "games", None) == [game_a],
-        240,
-        3,
-        server.log,
-    )
+    refresh_dataset(server, before=0)
+    assert read_combined_dataset(storage).games == [game_a]
     small = wait_for("the limits check on game A's dataset", lambda: latest_limits_check(server), 60, 2, server.log)
     assert not small.passed and small.severity == AssetCheckSeverity.WARN, small
     assert "at least 16 are needed" in (small.description or "")
@@ -169,13 +203,8 @@ def test_new_plays_become_a_materialized_game_and_a_backfill_adds_two_more(dagst
 
     # The combined dataset follows by itself, debounced, and holds all three games.
     games = sorted([game_a, *games_bc])
-    wait_for(
-        "combined_dataset to include the three games",
-        lambda: getattr(read_combined_dataset(storage), "games", None) == games,
-        150,
-        3,
-        server.log,
-    )
+    refresh_dataset(server, before=1)
+    assert read_combined_dataset(storage).games == games
 
     # Outputs in storage: two clips per game, its JSONL, and the combined files.
     for game_id in games:
