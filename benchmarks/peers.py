@@ -331,10 +331,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         driver.close()
     wrong = smart_verdict(all_rows)
     results["smart_wrong"] = wrong
-    (CACHE_DIR / "results-peers.json").write_text(json.dumps(results, indent=1, default=str))
+    saved = CACHE_DIR / f"results-peers-{'-'.join(sections)}.json"
+    saved.write_text(json.dumps(results, indent=1, default=str))
     if "curve" in sections:
         plot = [str(PEERS_PYTHON), str(REPO_ROOT / "benchmarks" / "plot_cost_curve.py"),
-                str(CACHE_DIR / "results-peers.json"), str(REPO_ROOT / "benchmarks" / "cost_curve.png")]  # fmt: skip
+                str(saved), str(REPO_ROOT / "benchmarks" / "cost_curve.png")]  # fmt: skip
         subprocess.run(plot, check=True)
     print(f"\nsmart cut: {'WRONG on ' + str(len(wrong)) + ' clips' if wrong else 'correct or fell back on every clip'}")
     for line in wrong:
