@@ -46,6 +46,12 @@ class StreamFacts:
     frame_rate: Fraction
     avc_config: AvcConfig | None
     colors: ColorTags = field(default_factory=ColorTags)
+    rotation: int = 0  # degrees the display matrix turns the frames (phones held upright: 90 or -90)
+
+    @property
+    def displayed_height(self) -> int:
+        """The height the frames are shown at: the width when the display matrix turns them a quarter."""
+        return self.width if self.rotation % 180 == 90 else self.height
 
     @property
     def frame_ticks(self) -> Fraction:
@@ -62,7 +68,8 @@ def smart_cut_obstacles(facts: StreamFacts, max_height: int) -> list[str]:
     """Why GOPs of this stream cannot be copied into a clip; empty when they can.
 
     The re-encoded head and tail must decode in the same stream as the copied GOPs: same
-    codec and profile, 4:2:0 8-bit, same size (so no scaling to ``max_height``), and a
+    codec and profile, 4:2:0 8-bit, same size (so no scaling to ``max_height``, judged
+    on the height as displayed: a re-encode applies the rotation before scaling), and a
     constant frame rate on the time base so frames line up.
     """
     obstacles = []
@@ -72,8 +79,11 @@ def smart_cut_obstacles(facts: StreamFacts, max_height: int) -> list[str]:
         obstacles.append(f"H.264 profile {facts.profile} cannot be matched by x264")
     if facts.pix_fmt != "yuv420p":
         obstacles.append(f"pixel format {facts.pix_fmt} is not yuv420p")
-    if facts.height > max_height:
-        obstacles.append(f"height {facts.height} is above max_height {max_height}: clips must be scaled")
+    if facts.displayed_height > max_height:
+        turned = f" (rotated {facts.rotation} degrees)" if facts.displayed_height != facts.height else ""
+        obstacles.append(
+            f"displayed height {facts.displayed_height}{turned} is above max_height {max_height}: clips must be scaled"
+        )
     if facts.width % 2 or facts.height % 2:
         obstacles.append(f"odd size {facts.width}x{facts.height}")
     if not facts.frame_ticks or facts.frame_ticks.denominator != 1:

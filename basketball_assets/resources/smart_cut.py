@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
@@ -79,7 +79,7 @@ def smart_cut_clip(
     try:
         with av.open(str(source)) as container:
             stream = container.streams.video[0]
-            facts = stream_facts(stream)
+            facts = replace(stream_facts(stream), rotation=display_rotation(container, stream))
             obstacles = smart_cut_obstacles(facts, max_height)
             if obstacles:
                 raise SmartCutUnsafe("; ".join(obstacles))
@@ -117,6 +117,24 @@ def stream_facts(stream: av.video.stream.VideoStream) -> StreamFacts:
         avc_config=config,
         colors=ColorTags(context.color_range, context.colorspace, context.color_primaries, context.color_trc),
     )
+
+
+def display_rotation(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> int:
+    """Degrees the stream's display matrix turns its frames, read off its first decoded frame.
+
+    PyAV shows the matrix on frames only, and only on frames of the stream's own decoder;
+    decoding the first frame costs one keyframe. 0 when nothing decodes (the cut then
+    fails or falls back on its own).
+    """
+    decoder = stream.codec_context
+    for number, packet in enumerate(container.demux(stream)):
+        frames = decoder.decode(packet) if packet.size else []
+        if frames or number >= 32:
+            break
+    else:
+        frames = []
+    frames = frames or decoder.decode(None)
+    return round(frames[0].rotation or 0) if frames else 0
 
 
 # --- the source's GOPs around a clip ---------------------------------------------------

@@ -100,6 +100,8 @@ def test_a_matching_h264_stream_has_no_obstacles():
         ({"profile": "High 4:4:4 Predictive"}, "profile"),
         ({"pix_fmt": "yuv422p"}, "pixel format"),
         ({"height": 1080, "width": 1920}, "max_height"),
+        ({"rotation": 90}, "displayed height 1280 (rotated 90 degrees) is above max_height"),
+        ({"rotation": -90}, "displayed height 1280"),
         ({"frame_rate": Fraction(24000, 1001)}, "time base"),
         ({"avc_config": None}, "avcC"),
         ({"avc_config": AvcConfig(100, 0, 31, 2, (SPS,), (PPS,))}, "length size"),
@@ -107,3 +109,9 @@ def test_a_matching_h264_stream_has_no_obstacles():
 )
 def test_unsafe_streams_are_named_with_the_reason(changes, reason):
     assert any(reason in obstacle for obstacle in smart_cut_obstacles(facts(**changes), max_height=720))
+
+
+@pytest.mark.parametrize(("rotation", "width", "height"), [(180, 1280, 720), (90, 640, 360), (-90, 720, 1280)])
+def test_rotated_streams_shown_within_max_height_may_be_copied(rotation, width, height):
+    # Upside down, or a portrait phone video coded on its side: shown at most 720 high.
+    assert smart_cut_obstacles(facts(rotation=rotation, width=width, height=height), max_height=720) == []

@@ -45,12 +45,22 @@ def render_source(path: Path, *, pix_fmt: str = "yuv420p", profile: str = "high"
 
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Real H.264 sources: High with B-frames, the demo's (no B-frames), one starting at 1.5 s, and 4:4:4."""
+    """Real H.264 sources: High with B-frames, the demo's (no B-frames), one starting at 1.5 s, 4:4:4,
+    and the first one with a display matrix turning it upright (a phone video: shown 90x160)."""
+    import subprocess
+
     folder = tmp_path_factory.mktemp("sources")
     demo = folder / "demo.mp4"
     render_half(demo, "demo", SECONDS, DemoVideo(width=160, height=90, fps=FPS, half_seconds=SECONDS), 440)
+    high = render_source(folder / "high.mp4")
+    subprocess.run(
+        [ffmpeg_executable(), "-nostdin", "-v", "error", "-y", "-display_rotation:v:0", "90", "-i", str(high),
+         "-map", "0", "-c", "copy", str(folder / "rotated.mp4")],
+        check=True,
+    )  # fmt: skip
     return {
-        "high_bframes": render_source(folder / "high.mp4"),
+        "high_bframes": high,
+        "rotated": folder / "rotated.mp4",
         "demo": demo,
         "start_offset": render_source(folder / "offset.mp4", start_offset=1.5),
         "yuv444": render_source(folder / "yuv444.mp4", pix_fmt="yuv444p", profile="high444"),
@@ -133,6 +143,20 @@ def test_smart_mode_re_encodes_a_source_taller_than_max_height(sources, tmp_path
 
     assert cut.method == "reencode" and "max_height" in cut.fallback_reason
     assert probe_video(target).height == 60
+
+
+@pytest.mark.ffmpeg
+def test_smart_mode_re_encodes_a_rotated_source_shown_taller_than_max_height(sources, tmp_path):
+    target = tmp_path / "clip.mp4"
+
+    # Coded 160x90 but shown 90x160: copying its GOPs would keep it 160 high.
+    cut = ClipEncoder(mode="smart", max_height=120).cut_clip(sources["rotated"], 0.5, 5.0, target, with_audio=True)
+
+    assert cut.method == "reencode" and "displayed height 160" in cut.fallback_reason
+    with av.open(str(target)) as container:
+        frame = next(container.decode(video=0))
+        shown = (frame.height, frame.width) if frame.rotation % 180 == 90 else (frame.width, frame.height)
+    assert shown == (68, 120)  # turned upright by the re-encode, then scaled to max_height
 
 
 @pytest.mark.ffmpeg
