@@ -29,6 +29,8 @@ from basketball_assets.assets.tuning import tuned_model
 from basketball_assets.automation import AUTOMATED_ASSETS, dataset_refresh_condition
 from basketball_assets.definitions import build_assets
 from basketball_assets.partitions import games_partitions
+from basketball_assets.resources.prediction import VertexPrediction
+from basketball_assets.resources.registry import LocalModelRegistry
 from basketball_assets.resources.vertex import VertexTuning
 from basketball_assets.sensors import build_plays_sensor
 from basketball_assets.settings import Settings
@@ -58,7 +60,13 @@ class Daemon:
     requested runs executed in-process, one per game, like the automation's runs."""
 
     def __init__(self, instance: DagsterInstance, resources: dict, assets=None):
-        self.instance, self.resources = instance, {"vertex": VertexTuning(), **resources}
+        # The paid steps are in the graph (never run here): their resources must still be bound.
+        paid = {
+            "vertex": VertexTuning(),
+            "prediction": VertexPrediction(),
+            "registry": LocalModelRegistry(path=resources["plays_source"].path),
+        }
+        self.instance, self.resources = instance, {**paid, **resources}
         self.assets = assets or ASSETS
         self.sensor_cursor = None
         self.cursor = None

@@ -21,7 +21,7 @@ from basketball_assets.assets.tuning import DATA_VERSION_TAG, tuned_model
 from basketball_assets.core import tuning
 from basketball_assets.core.layout import clip_key
 from basketball_assets.core.tuning import TuningSettings
-from basketball_assets.resources import ClipEncoder, LocalPlaysDatabase
+from basketball_assets.resources import ClipEncoder, LocalModelRegistry, LocalPlaysDatabase
 from basketball_assets.resources.gcs_storage import GCSStorage
 from basketball_assets.resources.vertex import VertexTuning
 from basketball_assets.resources.video import probe_video
@@ -62,7 +62,8 @@ def world(gcs_emulator, test_videos, tmp_path) -> Iterator[World]:
     )
     plays_db = LocalPlaysDatabase(path=str(tmp_path / "plays.sqlite3"))
     plays_db.create_table()
-    resources = {"storage": storage, "plays_source": plays_db, "video": ClipEncoder()}
+    registry = LocalModelRegistry(path=plays_db.path)  # tuned_model writes its row on success
+    resources = {"storage": storage, "plays_source": plays_db, "video": ClipEncoder(), "registry": registry}
     (tmp_path / "dagster").mkdir()
     with instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
         game = place_game(storage, plays_db, test_videos, "versions")

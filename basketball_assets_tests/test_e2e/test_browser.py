@@ -136,6 +136,7 @@ def test_the_readme_screenshots_can_be_retaken(ui, tmp_path):
         "asset-graph.png",
         "game-partitions.png",
         "contact-sheet.png",
+        "metadata-plots.png",
         "dataset-card.png",
     ]
     for path in written:
