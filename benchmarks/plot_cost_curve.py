@@ -2,8 +2,9 @@
 
     .benchmarks/peers/bin/python benchmarks/plot_cost_curve.py RESULTS.json OUT.png
 
-Run by ``peers.py`` in the peers' venv (matplotlib is installed there, not in the
-project's ``.venv``). Solid lines are wall time, dashed lines CPU time.
+Run by ``peers.py`` with the project's Python (matplotlib is one of its dependencies; the
+peers' venv has it too). Only the ways that were run are drawn. Solid lines are wall time,
+dashed lines CPU time.
 """
 
 import json
