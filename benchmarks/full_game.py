@@ -82,7 +82,10 @@ def render_game(half_minutes: float) -> dict[tuple[str, int], Path]:
 
 
 def game_plays(count: int, half_minutes: float, seed: int = 14) -> list[dict]:
-    """``count`` plays of 8-12 s on both angles, spread evenly over both halves (game time)."""
+    """``count`` plays of 8-12 s on both angles, spread evenly over both halves (game time), each inside its half.
+
+    With more plays than a half holds end to end, plays overlap (as the same moment can be two plays).
+    """
     rng = random.Random(seed)
     half_seconds = half_minutes * 60
     per_half = [count - count // 2, count // 2]
@@ -92,7 +95,9 @@ def game_plays(count: int, half_minutes: float, seed: int = 14) -> list[dict]:
         slot = half_seconds / max(1, number)
         for index in range(number):
             length = rng.uniform(8, 12)
-            start = half * half_seconds + index * slot + rng.uniform(0.5, max(0.6, slot - length - 0.5))
+            start = index * slot + rng.uniform(0.5, max(0.6, slot - length - 0.5))
+            # Slots shorter than a play (many plays, short halves) would push the last ones past the half's end.
+            start = half * half_seconds + min(start, half_seconds - length - 0.5)
             plays.append(
                 {
                     "id": str(uuid.uuid5(uuid.UUID(GAME_ID), f"play-{len(plays)}")),

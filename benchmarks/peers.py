@@ -86,15 +86,26 @@ class Cut:
     error: str = ""
 
 
-def ensure_peers() -> None:
-    """The peers' venv, installed by ``install_peers.sh`` when missing (never in CI)."""
-    check = [str(PEERS_PYTHON), "-c", "import video2dataset.subsamplers, smartcut, matplotlib"]
+def ensure_peers(ways: Sequence[str]) -> None:
+    """The peers ``ways`` need in their venv, installed by ``install_peers.sh`` when missing (never in CI)."""
+    modules = ["smartcut"] if "smartcut" in ways else []
+    modules += ["video2dataset.subsamplers"] if any(w.startswith("v2d") for w in ways) else []
+    if not modules:
+        return
+    check = [str(PEERS_PYTHON), "-c", "import " + ", ".join(modules)]
     if PEERS_PYTHON.exists() and subprocess.run(check, capture_output=True).returncode == 0:
         return
     if os.environ.get("CI"):
         raise SystemExit("peers.py installs other tools into .benchmarks/peers/: not in CI")
     print("installing the peers into .benchmarks/peers/ (install_peers.sh)", flush=True)
     subprocess.run(["bash", str(REPO_ROOT / "benchmarks" / "install_peers.sh")], check=True)
+
+
+def plotting_python() -> str:
+    """A Python with matplotlib: the project's (it is a dependency), else the peers' venv."""
+    if subprocess.run([sys.executable, "-c", "import matplotlib"], capture_output=True).returncode == 0:
+        return sys.executable
+    return str(PEERS_PYTHON)
 
 
 def timed_cut(cut: Cut, action, *args, **kwargs):
@@ -143,9 +154,17 @@ def smartcut_way(job: Job) -> Cut:
 
 
 class V2dDriver:
-    """video2dataset's clipping subsampler in a process of the peers' venv, one job per call."""
+    """video2dataset's clipping subsampler in a process of the peers' venv, one job per call.
+
+    Started on first use, so runs without the video2dataset ways (``--ways``) need no video2dataset.
+    """
 
     def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> subprocess.Popen:
+        if self.process is not None:
+            return self.process
         env = {**os.environ, "PATH": f"{PEERS_VENV / 'bin'}:{os.environ['PATH']}"}
         self.process = subprocess.Popen(
             [str(PEERS_PYTHON), str(REPO_ROOT / "benchmarks" / "v2d_driver.py")],
@@ -154,16 +173,18 @@ class V2dDriver:
             text=True,
             env=env,
         )
+        return self.process
 
     def cut(self, job: Job, precision: str) -> Cut:
         folder = job.out / f"v2d_{precision}"
         shutil.rmtree(folder, ignore_errors=True)
         request = {"source": str(job.source), "clips": job.clips, "precision": precision, "out_dir": str(folder)}
-        self.process.stdin.write(json.dumps(request) + "\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()
+        process = self.start()
+        process.stdin.write(json.dumps(request) + "\n")
+        process.stdin.flush()
+        line = process.stdout.readline()
         while line and not line.startswith("RESULT "):  # anything else video2dataset prints
-            line = self.process.stdout.readline()
+            line = process.stdout.readline()
         if not line:
             raise SystemExit("video2dataset's driver died: see its error above")
         reply = json.loads(line.removeprefix("RESULT "))
@@ -182,8 +203,9 @@ class V2dDriver:
         return cut
 
     def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait()
+        if self.process is not None:
+            self.process.stdin.close()
+            self.process.wait()
 
 
 def cut_all(jobs: Sequence[Job], driver: V2dDriver) -> dict[str, list[Cut]]:
@@ -312,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sections = [s for s in args.sections.split(",") if s]
     print(f"machine: {machine()}", flush=True)
-    ensure_peers()
+    ensure_peers(list(WAYS if "game" in sections else ()) + args.corpus_ways.split(","))
     results: dict = {"machine": machine()}
     all_rows: list[dict] = []
     driver = V2dDriver()
@@ -334,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     saved = CACHE_DIR / f"results-peers-{'-'.join(sections)}.json"
     saved.write_text(json.dumps(results, indent=1, default=str))
     if "curve" in sections:
-        plot = [str(PEERS_PYTHON), str(REPO_ROOT / "benchmarks" / "plot_cost_curve.py"),
+        plot = [plotting_python(), str(REPO_ROOT / "benchmarks" / "plot_cost_curve.py"),
                 str(saved), str(REPO_ROOT / "benchmarks" / "cost_curve.png")]  # fmt: skip
         subprocess.run(plot, check=True)
     print(f"\nsmart cut: {'WRONG on ' + str(len(wrong)) + ' clips' if wrong else 'correct or fell back on every clip'}")

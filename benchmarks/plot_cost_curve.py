@@ -2,8 +2,9 @@
 
     .benchmarks/peers/bin/python benchmarks/plot_cost_curve.py RESULTS.json OUT.png
 
-Run by ``peers.py`` in the peers' venv (matplotlib is installed there, not in the
-project's ``.venv``). Solid lines are wall time, dashed lines CPU time.
+Run by ``peers.py`` with the project's Python (matplotlib is one of its dependencies; the
+peers' venv has it too). Only the ways that were run are drawn. Solid lines are wall time,
+dashed lines CPU time.
 """
 
 import json
@@ -46,7 +47,9 @@ def main():
     axis.set_xticks(intervals, [f"{i} s" for i in intervals])
     axis.set_xlabel("keyframe interval of the source (720p30 x264, B-frames, closed GOPs)")
     axis.set_ylabel("seconds per clip-second (solid: wall, dashed: CPU)")
-    axis.set_title(f"Cost of cutting 3 clips of ~10 s from a 60 s source ({results['machine'].split(',')[0]})")
+    # The machine's cores and its load when the run started: wall time on a shared machine is noisy.
+    machine = results["machine"].split(", ")
+    axis.set_title(f"Cost of cutting 3 clips of ~10 s from a 60 s source ({machine[0]}, {machine[-1]})", fontsize=10)
     axis.grid(True, which="both", alpha=0.3)
     axis.legend(fontsize=8)
     figure.tight_layout()
