@@ -42,7 +42,7 @@ setup(
             "ruff>=0.17,<0.18",
             "pytest-timeout>=2.3,<3",
             # scripts/test.sh runs the suite on every core (two here), a whole file per worker.
-            "pytest-xdist>=3.6,<4",
+            "pytest-xdist>=3.8,<4",  # 3.8 has --no-loadscope-reorder (scripts/test.sh)
             "hypothesis>=6.100,<7",
             "numpy>=1.26,<3",
             # The real PostgreSQL (16, binaries in the wheel) that the Supabase tests start,

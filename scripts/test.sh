@@ -13,4 +13,6 @@ bash scripts/install_chromium.sh
 # module-scoped fixtures are built once; later arguments win, so `scripts/test.sh -n 0` runs in one process.
 workers=$(nproc 2>/dev/null || echo 2)
 [ "$workers" -le 4 ] || workers=4
-exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"
+# --no-loadscope-reorder: hand out files in conftest.py's order (slowest first), not by their number of tests
+# (xdist's default, which started the few-test e2e and image files last and left one worker alone at the end).
+exec .venv/bin/python -m pytest -n "$workers" --dist loadfile --no-loadscope-reorder "$@"
