@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,21 @@ if TYPE_CHECKING:
     import httpx
     from postgrest import SyncSelectRequestBuilder
     from supabase import Client
+
+
+#: SQLite's "now" as the ISO-8601 UTC text the tables hold.
+SQLITE_NOW = "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')"
+
+
+@contextmanager
+def sqlite_transaction(path: str) -> Iterator[sqlite3.Connection]:
+    """One transaction on the local SQLite file at ``path`` (created with its folder if missing),
+    rows readable by column name; the local plays and tuned_models tables share it."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(path, timeout=30)) as connection:
+        connection.row_factory = sqlite3.Row
+        with connection:
+            yield connection
 
 
 class PlaysSource(ConfigurableResource, ABC):
@@ -50,13 +65,8 @@ class LocalPlaysDatabase(PlaysSource):
 
     path: str = Field(default="data/plays.sqlite3", description="SQLite file holding the plays table.")
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=30)) as connection:
-            connection.row_factory = sqlite3.Row
-            with connection:
-                yield connection
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite_transaction(self.path)
 
     def create_table(self) -> None:
         with self._connect() as db:

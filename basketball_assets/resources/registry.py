@@ -12,7 +12,7 @@ import json
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from basketball_assets.core.registry import (
     TunedModelRecord,
     from_row,
 )
+from basketball_assets.resources.plays import SQLITE_NOW, sqlite_transaction
 
 if TYPE_CHECKING:
     from supabase import Client
@@ -74,13 +75,8 @@ class LocalModelRegistry(ModelRegistry):
 
     path: str = Field(default="data/plays.sqlite3", description="SQLite file holding the tuned_models table.")
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=30)) as connection:
-            connection.row_factory = sqlite3.Row
-            with connection:
-                yield connection
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite_transaction(self.path)
 
     def create_table(self) -> None:
         with self._connect() as db:
@@ -121,7 +117,7 @@ class LocalModelRegistry(ModelRegistry):
             db.execute(
                 f"INSERT INTO tuned_models ({columns}) VALUES ({marks}) "
                 f"ON CONFLICT (job_name) DO UPDATE SET {updates}, "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')",
+                f"updated_at = {SQLITE_NOW}",
                 row,
             )
 
@@ -132,7 +128,7 @@ class LocalModelRegistry(ModelRegistry):
                 db.execute("UPDATE tuned_models SET champion = 0 WHERE champion = 1 AND job_name != ?", (job_name,))
             updated = db.execute(
                 f"UPDATE tuned_models SET {EVALUATION_COLUMNS[0]} = ?, {EVALUATION_COLUMNS[1]} = ?, "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now') WHERE job_name = ?",
+                f"updated_at = {SQLITE_NOW} WHERE job_name = ?",
                 (json.dumps(dict(scores), sort_keys=True), int(champion), job_name),
             ).rowcount
             if not updated:
