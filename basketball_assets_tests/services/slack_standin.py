@@ -13,14 +13,15 @@ from __future__ import annotations
 import html
 import json
 import re
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from basketball_assets_tests.services.http_standin import serving
 
 #: A bot token as Slack issues them (tests check it never leaks into messages or logs).
 TEST_TOKEN = "xoxb-0000000000-1111111111-standinSecretTokenValue"
@@ -130,14 +131,6 @@ def make_handler(standin: SlackStandin) -> type[BaseHTTPRequestHandler]:
 def running_slack_standin(token: str = TEST_TOKEN) -> Iterator[SlackStandin]:
     """The stand-in on a free port of 127.0.0.1 (``base_url`` ends in ``/api/``), stopped on exit."""
     standin = SlackStandin(token=token)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(standin))
-    server.daemon_threads = True
-    standin.base_url = f"http://127.0.0.1:{server.server_address[1]}/api/"
-    thread = threading.Thread(target=server.serve_forever, name="slack-standin", daemon=True)
-    thread.start()
-    try:
+    with serving(make_handler(standin), "slack-standin") as root:
+        standin.base_url = root + "/api/"
         yield standin
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)

@@ -28,10 +28,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from basketball_assets_tests.services.http_standin import serving
 from basketball_assets_tests.services.vertex_generate import (
     GENERATE_PATH,
     AnswerScript,
@@ -359,14 +360,6 @@ def make_handler(standin: VertexStandin) -> type[BaseHTTPRequestHandler]:
 def running_vertex_standin() -> Iterator[VertexStandin]:
     """The stand-in on a free port of 127.0.0.1, stopped on exit."""
     standin = VertexStandin()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(standin))
-    server.daemon_threads = True
-    standin.endpoint = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="vertex-standin", daemon=True)
-    thread.start()
-    try:
+    with serving(make_handler(standin), "vertex-standin") as root:
+        standin.endpoint = root
         yield standin
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
