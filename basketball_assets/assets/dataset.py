@@ -34,7 +34,11 @@ from basketball_assets.core.layout import (
     combined_jsonl_key,
     utc_timestamps_from,
 )
-from basketball_assets.core.tuning import DEFAULT_BASE_MODEL, DEFAULT_EPOCHS
+from basketball_assets.core.tuning import (
+    DEFAULT_BASE_MODEL,
+    DEFAULT_EPOCHS,
+    DEFAULT_PRICE_PER_MILLION_TRAINING_TOKENS,
+)
 from basketball_assets.operations import GameHistory, latest_tuning_cost
 from basketball_assets.partitions import games_partitions
 from basketball_assets.policies import DATASET_GROUP, TRANSIENT_RETRY
@@ -62,7 +66,7 @@ class DatasetCardConfig(Config):
         default=DEFAULT_BASE_MODEL, description="The model whose price is given below (for the card's text)."
     )
     price_per_million_training_tokens: float = Field(
-        default=25.0,
+        default=DEFAULT_PRICE_PER_MILLION_TRAINING_TOKENS,
         ge=0,
         description=(
             "Assumed price (USD) of one million training tokens for base_model; check Vertex AI's pricing page."
