@@ -143,16 +143,20 @@ def plan_smart_cut(
     return SmartCutPlan(first=first, last=last, copy_from=min(starts), copy_to=max(starts))
 
 
-def monotonic_dts(dts: Sequence[int]) -> list[int]:
-    """Decode timestamps made strictly increasing by moving earlier ones back.
+def decode_timestamps(pts: Sequence[int]) -> list[int]:
+    """Decode timestamps for samples in decode order with presentation times ``pts``.
 
-    Re-encoded frames and copied ones may use different B-frame delays, so their decode
-    times can touch at a seam; moving a dts earlier never puts it after its pts.
+    Each sample's dts is the next presentation time in order, all moved back by the
+    largest reorder delay, so that no dts is after its pts. The samples then last one
+    frame each: the re-encoded head and tail and the copied GOPs come with their own
+    B-frame delays, and keeping theirs would squeeze samples at the seams to a tick and
+    shorten the clip's video track. Raises :class:`SmartCutUnsafe` on a repeated pts.
     """
-    fixed = list(dts)
-    for index in range(len(fixed) - 2, -1, -1):
-        fixed[index] = min(fixed[index], fixed[index + 1] - 1)
-    return fixed
+    order = sorted(pts)
+    if len(set(order)) != len(order):
+        raise SmartCutUnsafe("two frames of the clip would be shown at the same time")
+    delay = max((shown - decoded for shown, decoded in zip(order, pts, strict=True)), default=0)
+    return [shown - max(delay, 0) for shown in order]
 
 
 def merged_avc_config(source: AvcConfig, parts: Sequence[AvcConfig]) -> AvcConfig:

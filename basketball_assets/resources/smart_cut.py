@@ -37,8 +37,8 @@ from basketball_assets.core.smart_cut import (
     SmartCutPlan,
     SmartCutUnsafe,
     StreamFacts,
+    decode_timestamps,
     merged_avc_config,
-    monotonic_dts,
     plan_smart_cut,
     smart_cut_obstacles,
 )
@@ -344,7 +344,7 @@ def write_smart_clip(
     """Mux head, copied GOPs and tail (and the audio) into ``target``, timed from 0."""
     time_base = source_stream.time_base
     samples = head.packets + [(p.pts, p.dts, p.is_keyframe, bytes(p)) for p in copied] + tail.packets
-    dts = monotonic_dts([sample[1] for sample in samples])
+    dts = decode_timestamps([sample[0] for sample in samples])
     with av.open(str(target), "w", format="mp4", options={"movflags": "+faststart"}) as output:
         video = output.add_stream_from_template(source_stream)
         video.codec_context.extradata = config.to_bytes()

@@ -8,8 +8,8 @@ from basketball_assets.core.h264 import AvcConfig
 from basketball_assets.core.smart_cut import (
     SmartCutUnsafe,
     StreamFacts,
+    decode_timestamps,
     merged_avc_config,
-    monotonic_dts,
     plan_smart_cut,
     smart_cut_obstacles,
 )
@@ -54,9 +54,24 @@ def test_no_plan_when_no_whole_gop_lies_inside():
     assert plan_smart_cut(FRAMES, KEYFRAMES, ticks(11), ticks(12), FRAME) is None
 
 
-def test_monotonic_dts_moves_earlier_timestamps_back_at_a_seam():
-    assert monotonic_dts([-2, -1, 0, 1, -1, 0, 1]) == [-5, -4, -3, -2, -1, 0, 1]
-    assert monotonic_dts([0, 1, 2]) == [0, 1, 2]
+def test_decode_timestamps_space_every_sample_a_frame_apart_behind_the_largest_reorder_delay():
+    # A two-frame head with no B-frames, then a copied GOP whose B-frames delay it by two frames:
+    # every sample lasts one frame, and none is decoded after it is shown.
+    head, copied = [0, 1], [2, 6, 4, 3, 5]  # x264's B-pyramid order
+    dts = decode_timestamps([FRAME * p for p in head + copied])
+
+    assert dts == [FRAME * d for d in (-2, -1, 0, 1, 2, 3, 4)]
+    assert all(d <= p * FRAME for d, p in zip(dts, head + copied, strict=True))
+
+
+def test_decode_timestamps_of_frames_in_order_are_their_pts():
+    assert decode_timestamps([0, FRAME, 2 * FRAME]) == [0, FRAME, 2 * FRAME]
+    assert decode_timestamps([]) == []
+
+
+def test_decode_timestamps_refuse_two_frames_shown_at_once():
+    with pytest.raises(SmartCutUnsafe, match="same time"):
+        decode_timestamps([0, FRAME, FRAME])
 
 
 def test_merged_config_holds_both_sets_and_the_higher_level():

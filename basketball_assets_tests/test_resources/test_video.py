@@ -75,6 +75,13 @@ def grey_frames(path: Path) -> list[np.ndarray]:
         return [frame.to_ndarray(format="gray").astype(np.float64) for frame in container.decode(stream)]
 
 
+def track_seconds(path: Path) -> tuple[float, float]:
+    """The durations of a clip's video and audio tracks, as their mp4 headers give them."""
+    with av.open(str(path)) as container:
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        return float(video.duration * video.time_base), float(audio.duration * audio.time_base)
+
+
 def cut_both(source: Path, start: float, end: float, folder: Path) -> tuple[Path, Path, object]:
     smart, reference = folder / "smart.mp4", folder / "reference.mp4"
     cut = ClipEncoder(mode="smart").cut_clip(source, start, end, smart, with_audio=True)
@@ -89,8 +96,8 @@ def cut_both(source: Path, start: float, end: float, folder: Path) -> tuple[Path
 @pytest.mark.parametrize("kind", ["high_bframes", "demo", "start_offset"])
 @pytest.mark.parametrize(
     ("start", "end"),
-    [(0.52, 5.3), (2.0, 6.0), (1.3, SECONDS), (0.0, 4.77)],
-    ids=["head-and-tail", "starts-on-keyframe", "runs-to-the-end", "from-the-first-frame"],
+    [(0.52, 5.3), (2.0, 6.0), (1.3, SECONDS), (0.0, 4.77), (1.92, 6.0)],
+    ids=["head-and-tail", "starts-on-keyframe", "runs-to-the-end", "from-the-first-frame", "two-frame-head"],
 )
 def test_smart_clip_decodes_whole_and_starts_on_the_play_frame(sources, tmp_path, kind, start, end):
     smart, reference, cut = cut_both(sources[kind], start, end, tmp_path)
@@ -105,6 +112,11 @@ def test_smart_clip_decodes_whole_and_starts_on_the_play_frame(sources, tmp_path
     assert psnr(frames[0], expected[0]) > psnr(frames[0], expected[1]) + 3
     probe = probe_video(smart)
     assert abs(probe.duration - (end - start)) <= 1 / FPS + 1e-3
+    # The video track itself lasts the play (a head shorter than the B-frame delay once
+    # squeezed its samples to a tick each: 2 frames short), and the audio with it.
+    video_s, audio_s = track_seconds(smart)
+    assert abs(video_s - (end - start)) <= 1 / FPS + 1e-3
+    assert abs(audio_s - video_s) <= 1 / FPS
     assert abs(len(frames) - len(expected)) <= 1
     assert probe.has_audio and probe.video_codec == "h264"
 
