@@ -101,7 +101,7 @@ class Settings(BaseModel):
     freshness_cron: str = Field(default="*/30 * * * *", validation_alias="BASKETBALL_FRESHNESS_CRON")
 
     # --- the clip encoder -----------------------------------------------------------------
-    #: BASKETBALL_CLIP_MODE: how clips are cut, reencode or smart (ClipEncoder.mode).
+    #: BASKETBALL_CLIP_MODE: how clips are cut, smart (the default) or reencode (ClipEncoder.mode).
     clip_mode: str | None = Field(default=None, validation_alias="BASKETBALL_CLIP_MODE")
     #: BASKETBALL_CLIP_PRESET: the x264 preset, speed against file size (ClipEncoder.preset).
     clip_preset: str | None = Field(default=None, validation_alias="BASKETBALL_CLIP_PRESET")

@@ -255,6 +255,8 @@ def _demux_gops(
                 break
         packets.append(packet)
     else:
+        if not packets:  # a video that ends (or was cut short) before the clip
+            raise SmartCutUnsafe("no video frames from the keyframe before the clip on")
         # The end of the stream closes the last GOP.
         boundaries.append(max(p.pts for p in packets) + int(facts.frame_ticks))
     return packets, boundaries

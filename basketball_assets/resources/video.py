@@ -6,11 +6,13 @@ directly, so no ``ffprobe`` binary is needed.
 
 Two ways to cut a clip (``ClipEncoder.mode``):
 
-* ``reencode`` (default): input seeking, then every frame of the clip is re-encoded.
-* ``smart``: the whole GOPs inside the clip are copied untouched from the source and only
-  the partial GOPs at the head and tail are re-encoded (:mod:`basketball_assets.resources.smart_cut`).
+* ``smart`` (default): the whole GOPs inside the clip are copied untouched from the source and
+  only the partial GOPs at the head and tail are re-encoded (:mod:`basketball_assets.resources.smart_cut`).
   When the source is not safe to copy from (see
   :func:`basketball_assets.core.smart_cut.smart_cut_obstacles`), the clip is re-encoded instead.
+  The default since ``benchmarks/peers.py`` found it correct, or falling back by itself, on
+  every entry of its corpus of real-world encodings.
+* ``reencode``: input seeking, then every frame of the clip is re-encoded.
 
 A failed cut is blamed on the source (:class:`ClipCutFailed`: the play is rejected) or on the
 machine (:class:`~basketball_assets.core.ffmpeg_errors.MachineFailure`: a full disk, memory, a
@@ -124,7 +126,7 @@ class ClipCut:
 
 
 class ClipEncoder(ConfigurableResource):
-    """Cuts frame-accurate clips with ffmpeg, by re-encoding (default) or by smart cut.
+    """Cuts frame-accurate clips with ffmpeg, by smart cut (default) or by re-encoding.
 
     ``reencode``: seeking before ``-i`` jumps to the keyframe before the start and decodes
     forward, so the clip starts on the exact frame (stream copy would start at the
@@ -141,8 +143,9 @@ class ClipEncoder(ConfigurableResource):
     """
 
     mode: ClipMode = Field(
-        default="reencode",
-        description="reencode: every frame re-encoded; smart: whole GOPs copied, only head and tail re-encoded.",
+        default="smart",
+        description="smart: whole GOPs copied, only head and tail re-encoded (re-encodes where the source "
+        "does not allow it); reencode: every frame re-encoded.",
     )
     preset: str = Field(default="veryfast", description="x264 preset: speed versus size.")
     crf: int = Field(default=23, ge=0, le=51, description="x264 constant rate factor: quality.")
@@ -160,7 +163,7 @@ class ClipEncoder(ConfigurableResource):
             "max_height": self.max_height,
             "audio": f"aac-{self.audio_bitrate}",
         }
-        # Only when not the default, so clips cut before modes existed are not cut again.
+        # Only for smart: re-encoded clips cut before modes existed keep their fingerprints.
         if self.mode != "reencode":
             settings["mode"] = self.mode
         return settings

@@ -85,7 +85,7 @@ def track_seconds(path: Path) -> tuple[float, float]:
 def cut_both(source: Path, start: float, end: float, folder: Path) -> tuple[Path, Path, object]:
     smart, reference = folder / "smart.mp4", folder / "reference.mp4"
     cut = ClipEncoder(mode="smart").cut_clip(source, start, end, smart, with_audio=True)
-    ClipEncoder().cut_clip(source, start, end, reference, with_audio=True)
+    ClipEncoder(mode="reencode").cut_clip(source, start, end, reference, with_audio=True)
     return smart, reference, cut
 
 
@@ -139,7 +139,7 @@ def test_smart_clip_with_the_fastest_preset_mixes_baseline_frames_into_a_high_st
     cut = ClipEncoder(mode="smart", preset="ultrafast").cut_clip(
         sources["high_bframes"], 0.52, 5.3, target, with_audio=True
     )
-    ClipEncoder().cut_clip(sources["high_bframes"], 0.52, 5.3, reference, with_audio=True)
+    ClipEncoder(mode="reencode").cut_clip(sources["high_bframes"], 0.52, 5.3, reference, with_audio=True)
 
     assert cut.method == "smart"  # ultrafast codes Constrained Baseline, which High decoders decode
     frames = grey_frames(target)
@@ -193,10 +193,10 @@ def test_smart_mode_re_encodes_a_clip_with_no_whole_gop_inside(sources, tmp_path
 
 
 @pytest.mark.ffmpeg
-def test_reencode_mode_is_the_default_and_cuts_within_one_frame(sources, tmp_path):
+def test_reencode_mode_cuts_within_one_frame(sources, tmp_path):
     target = tmp_path / "clip.mp4"
 
-    cut = ClipEncoder().cut_clip(sources["high_bframes"], 1.3, 4.1, target, with_audio=True)
+    cut = ClipEncoder(mode="reencode").cut_clip(sources["high_bframes"], 1.3, 4.1, target, with_audio=True)
 
     assert cut.method == "reencode" and not cut.fallback_reason
     assert abs(probe_video(target).duration - 2.8) <= 1 / FPS + 1e-3
@@ -233,9 +233,13 @@ def test_smart_mode_is_part_of_the_encoding_settings():
     assert ClipEncoder(mode="smart").encoding()["mode"] == "smart"
 
 
-def test_default_mode_leaves_the_encoding_settings_as_before():
-    # Clips cut before the mode existed keep their fingerprints: no needless re-cuts.
-    assert "mode" not in ClipEncoder().encoding()
+def test_smart_mode_is_the_default():
+    assert ClipEncoder().mode == "smart" and ClipEncoder().encoding()["mode"] == "smart"
+
+
+def test_reencode_mode_leaves_the_encoding_settings_as_before():
+    # Clips re-encoded before the mode existed keep their fingerprints: no needless re-cuts.
+    assert "mode" not in ClipEncoder(mode="reencode").encoding()
 
 
 def test_clip_mode_and_preset_come_from_the_environment():
@@ -245,11 +249,13 @@ def test_clip_mode_and_preset_come_from_the_environment():
     def resources_from_environment(environ):
         return build_resources(Settings.from_environ(environ))
 
-    video = resources_from_environment({"BASKETBALL_CLIP_MODE": "smart", "BASKETBALL_CLIP_PRESET": "faster"})["video"]
+    video = resources_from_environment({"BASKETBALL_CLIP_MODE": "reencode", "BASKETBALL_CLIP_PRESET": "faster"})[
+        "video"
+    ]
 
-    assert (video.mode, video.preset) == ("smart", "faster")
+    assert (video.mode, video.preset) == ("reencode", "faster")
     assert (resources_from_environment({})["video"].mode, resources_from_environment({})["video"].preset) == (
-        "reencode",
+        "smart",
         "veryfast",
     )
 
@@ -279,7 +285,7 @@ def test_a_full_disk_under_the_smart_cuts_audio_is_the_machine(sources, tmp_path
 
 @pytest.mark.ffmpeg
 def test_an_ffmpeg_killed_by_a_signal_is_the_machine(sources, tmp_path):
-    encoder = ClipEncoder(ffmpeg_binary=killed_ffmpeg(tmp_path))
+    encoder = ClipEncoder(mode="reencode", ffmpeg_binary=killed_ffmpeg(tmp_path))
 
     with pytest.raises(MachineFailure, match=r"^the machine: ffmpeg was killed by SIGXFSZ while cutting "):
         encoder.cut_clip(sources["high_bframes"], 0.52, 5.3, tmp_path / "clip.mp4", with_audio=True)
