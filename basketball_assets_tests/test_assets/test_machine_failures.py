@@ -70,7 +70,9 @@ def test_a_disk_full_once_is_retried_and_the_game_loses_no_play(
     storage, plays_db, test_videos, instance, resources, tmp_path
 ):
     game = place_game(storage, plays_db, test_videos, "disk-full-once")
-    encoder = ClipEncoder(ffmpeg_binary=full_disk_ffmpeg(tmp_path, once=True))
+    # Re-encode mode: there the first ffmpeg run is a clip's. In smart mode it may be the audio
+    # of a clip that then falls back to a re-encode, which kills that ffmpeg unheard.
+    encoder = ClipEncoder(mode="reencode", ffmpeg_binary=full_disk_ffmpeg(tmp_path, once=True))
 
     result = materialize_game(instance, resources | {"video": encoder}, game.game_id)
 
