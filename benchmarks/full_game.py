@@ -3,9 +3,11 @@
     python benchmarks/full_game.py [--half-minutes 24] [--plays 150] [--mode smart|reencode|default]
 
 The game is four 1280x720@30 halves (two angles, two halves) of ``--half-minutes`` each,
-with a keyframe every 2 s and 48 kHz audio, rendered once with x264 ``ultrafast`` and
-cached in ``.benchmarks/game-full-{N}min/`` (git-ignored; rendering the 24-minute halves
-takes a while on two cores). ``--plays`` plays of 8-12 s on both angles (so twice as many
+with a keyframe every 2 s and 48 kHz audio, cached in ``.benchmarks/game-full-{N}min/``
+(git-ignored). Each half repeats a ``--loop-minutes`` piece (default 2) rendered with x264
+``ultrafast``, joined by stream copy: rendering 96 minutes of 720p test pattern outright
+took longer than cutting the game (about 35 minutes on two cores); the clips' cost does
+not depend on what the pictures show. ``--plays`` plays of 8-12 s on both angles (so twice as many
 clips) are spread over the game.
 
 Each run uses a fresh data directory and ``DAGSTER_HOME`` under ``.benchmarks/`` (the
@@ -25,10 +27,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import resource
 import shutil
+import subprocess
 import sys
 import time
 import uuid
@@ -43,6 +47,7 @@ from benchmark_game import CACHE_DIR, FPS, HEIGHT, REPO_ROOT, WIDTH
 
 from basketball_assets.core.layout import video_key
 from basketball_assets.demo import DESCRIPTIONS, DemoVideo, render_half
+from basketball_assets.resources.video import ffmpeg_executable, probe_video
 
 ANGLES = (("broadcast", 440), ("tactical", 660))
 GAME_ID = str(uuid.uuid5(uuid.UUID("3c0f3a8e-1f5b-4d8e-9a55-0f0b1f2e7d11"), "full-size-game"))
@@ -59,26 +64,50 @@ def game_dir(half_minutes: float) -> Path:
     return CACHE_DIR / f"game-full-{half_minutes:g}min"
 
 
-def render_game(half_minutes: float) -> dict[tuple[str, int], Path]:
-    """The four halves, rendered (two at a time: the test source is single-threaded) unless cached."""
+def render_game(half_minutes: float, loop_minutes: float) -> dict[tuple[str, int], Path]:
+    """The four halves, cached: each a piece of ``loop_minutes`` rendered once (two at a time:
+    the test source is single-threaded) and repeated by stream copy to the half's length."""
     folder = game_dir(half_minutes)
-    encoder = {"preset": "ultrafast", "g": FPS * 2, "keyint_min": FPS * 2, "sc_threshold": 0, "audio_bitrate": "128k"}
-    shape = DemoVideo(width=WIDTH, height=HEIGHT, fps=FPS, half_seconds=half_minutes * 60)
     halves = {(angle, half): folder / f"{angle}{half}.mp4" for angle, _ in ANGLES for half in (1, 2)}
-    tones = dict(ANGLES)
+    pieces = {key: folder / "pieces" / f"{path.stem}-{loop_minutes:g}min.mp4" for key, path in halves.items()}
+    todo = [key for key, path in halves.items() if not path.exists()]
 
     def render(key: tuple[str, int]) -> None:
-        path = halves[key]
-        if path.exists():
-            return
         started = time.perf_counter()
-        render_half(path, f"{key[0]} H{key[1]}", half_minutes * 60, shape, tones[key[0]], encoder=encoder,
-                    sample_rate=48000, frame_numbers=True)  # fmt: skip
-        print(f"rendered {path.relative_to(REPO_ROOT)} in {time.perf_counter() - started:.0f} s", flush=True)
+        render_piece(pieces[key], f"{key[0]} H{key[1]}", min(half_minutes, loop_minutes), dict(ANGLES)[key[0]])
+        repeat_to(pieces[key], halves[key], half_minutes * 60)
+        print(f"rendered {halves[key].relative_to(REPO_ROOT)} in {time.perf_counter() - started:.0f} s", flush=True)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(render, halves))
+        list(pool.map(render, todo))
     return halves
+
+
+def render_piece(path: Path, label: str, minutes: float, tone_hz: int) -> None:
+    """``minutes`` of 1280x720@30 test pattern (frame numbers burned in) and a 48 kHz tone, x264 ultrafast."""
+    if path.exists():
+        return
+    encoder = {"preset": "ultrafast", "g": FPS * 2, "keyint_min": FPS * 2, "sc_threshold": 0, "audio_bitrate": "128k"}
+    shape = DemoVideo(width=WIDTH, height=HEIGHT, fps=FPS, half_seconds=minutes * 60)
+    render_half(path, label, minutes * 60, shape, tone_hz, encoder=encoder, sample_rate=48000, frame_numbers=True)
+
+
+def repeat_to(piece: Path, target: Path, seconds: float) -> None:
+    """``piece`` played over and over up to ``seconds``, by stream copy (ffmpeg's concat demuxer).
+
+    A piece of whole GOPs (a multiple of 2 s) keeps a keyframe every 2 s across the joins;
+    only the burned-in clock starts again at each join. Written under a temporary name.
+    """
+    copies = math.ceil(seconds / probe_video(piece).duration)
+    listing = piece.with_suffix(".txt")
+    listing.write_text(f"file '{piece.name}'\n" * copies)
+    part = target.with_name(f".{target.name}.part")
+    subprocess.run(
+        [ffmpeg_executable(), "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing),
+         "-t", f"{seconds:g}", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", str(part)],
+        check=True,
+    )  # fmt: skip
+    part.rename(target)
 
 
 def game_plays(count: int, half_minutes: float, seed: int = 14) -> list[dict]:
@@ -171,10 +200,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--mode", default="default", choices=("default", "smart", "reencode"), help="clip mode (default: the setting's)"
     )
+    parser.add_argument(
+        "--loop-minutes", type=float, default=2, help="each half repeats a piece this long (default 2; whole GOPs)"
+    )
     parser.add_argument("--render-only", action="store_true", help="render (cache) the game's halves and stop")
     args = parser.parse_args(argv)
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start", flush=True)
-    halves = render_game(args.half_minutes)
+    halves = render_game(args.half_minutes, args.loop_minutes)
     if args.render_only:
         return 0
     plays = game_plays(args.plays, args.half_minutes)
