@@ -1,0 +1,80 @@
+"""Vertex AI's dataset limits (core/tuning_limits.py): where each problem is reported, the exact
+bounds (a limit is reached, not broken, at its value) and the messages' figures."""
+
+from dataclasses import replace
+
+from basketball_assets.core import tuning_limits
+from basketball_assets.core.examples import PROMPT, example_line
+from basketball_assets.core.tuning_limits import ClipFacts, TuningLimits
+
+CLIP = "gs://b/games/g/clips/p1_tactical.mp4"
+ONE = TuningLimits(min_training_examples=1)
+
+
+def problems(facts: ClipFacts, limits: TuningLimits = ONE, uri: str = CLIP, description: str = "A pick and roll."):
+    report = tuning_limits.check_limits({"training": [example_line(uri, description)]}, lambda _: facts, limits)
+    return [problem.problem for problem in report.problems]
+
+
+def test_a_blank_line_is_skipped_and_the_lines_after_it_are_still_checked():
+    lines = [example_line(CLIP, "first"), "", "  ", example_line(CLIP, "second"), "{not json"]
+    report = tuning_limits.check_limits({"training": lines}, lambda _: ClipFacts(True, 1000, 4.0), ONE)
+    assert report.examples == {"training": 3}
+    assert [problem.line for problem in report.problems] == [5]
+
+
+def test_a_bad_line_is_reported_in_its_split_and_names_no_clip():
+    lines = {"training": [example_line(CLIP, "x")], "validation": ["{not json", '{"contents": []}']}
+    report = tuning_limits.check_limits(lines, lambda _: ClipFacts(True, 1000, 4.0), ONE)
+    assert [(p.split, p.line, p.clip) for p in report.problems] == [("validation", 1, ""), ("validation", 2, "")]
+    assert report.summary().startswith(
+        "2 problems with the dataset (1 training, 2 validation examples): validation line 1: not JSON"
+    )
+
+
+def test_a_clip_missing_from_storage_says_what_to_do():
+    assert problems(ClipFacts(False)) == ["clip does not exist in storage; materialize game_clips for its game again"]
+
+
+def test_a_clip_of_exactly_100_mb_and_5_minutes_is_accepted():
+    assert problems(ClipFacts(True, 100_000_000, 300.0)) == []
+
+
+def test_a_clip_over_the_limits_is_reported_in_decimal_megabytes_and_seconds():
+    assert problems(ClipFacts(True, 100_150_001, 300.01)) == [
+        "clip is 100.2 MB; Vertex AI accepts at most 100 MB",
+        "clip is 300.0 s long; Vertex AI accepts at most 300 s",
+    ]
+
+
+def test_a_clip_of_unknown_size_is_checked_for_its_duration_only():
+    assert problems(ClipFacts(True, None, 4.0)) == []
+    assert problems(ClipFacts(True, 1000, None)) == [
+        "clip duration unknown: it is not listed in its game's clips manifest"
+    ]
+
+
+def test_an_example_of_exactly_the_token_limit_is_accepted():
+    # 10 s at 100 tokens/s, and the prompt and description at 4 characters per token.
+    description = "x" * (-len(PROMPT) % 4 + 40)
+    tokens = 1000 + (len(PROMPT) + len(description)) // 4
+    limits = TuningLimits(min_training_examples=1, tokens_per_clip_second=100.0, max_example_tokens=tokens)
+    facts = ClipFacts(True, 1000, 10.0)
+    assert problems(facts, limits, description=description) == []
+    assert problems(facts, replace(limits, max_example_tokens=tokens - 1), description=description)
+
+
+def test_an_example_over_the_token_limit_names_the_model_and_a_clip_outside_the_layout():
+    limits = TuningLimits(min_training_examples=1, max_example_tokens=10, base_model="gemini-2.5-flash")
+    characters = len(PROMPT) + len("A pick and roll.")
+    # An unknown duration is a problem of its own, and counts as no seconds of clip in the estimate.
+    unknown, problem = problems(ClipFacts(True, 1000, None), limits, uri="gs://b/elsewhere/clip.mp4")
+    assert unknown.startswith("clip duration unknown")
+    assert problem == (
+        f"this example is about {characters / 4:,.0f} tokens (0.0 s of clip at 295 tokens/s, {characters:,} "
+        "characters of text at 4 per token); Vertex AI accepts at most 10 per example for gemini-2.5-flash: "
+        "shorten the play's description or clip"
+    )
+    (unnamed,) = problems(ClipFacts(True, 1000, 4.0), replace(limits, base_model=""))
+    assert unnamed.startswith("play p1 (tactical, game g) is about ")
+    assert unnamed.endswith("accepts at most 10 per example: shorten the play's description or clip")
