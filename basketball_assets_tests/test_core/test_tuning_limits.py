@@ -11,6 +11,10 @@ CLIP = "gs://b/games/g/clips/p1_tactical.mp4"
 ONE = TuningLimits(min_training_examples=1)
 
 
+def small_clip(_uri: str) -> ClipFacts:
+    return ClipFacts(True, 1000, 4.0)
+
+
 def problems(facts: ClipFacts, limits: TuningLimits = ONE, uri: str = CLIP, description: str = "A pick and roll."):
     report = tuning_limits.check_limits({"training": [example_line(uri, description)]}, lambda _: facts, limits)
     return [problem.problem for problem in report.problems]
@@ -78,3 +82,45 @@ def test_an_example_over_the_token_limit_names_the_model_and_a_clip_outside_the_
     (unnamed,) = problems(ClipFacts(True, 1000, 4.0), replace(limits, base_model=""))
     assert unnamed.startswith("play p1 (tactical, game g) is about ")
     assert unnamed.endswith("accepts at most 10 per example: shorten the play's description or clip")
+
+
+def test_split_sizes_are_limits_reached_at_their_value_and_broken_above_it():
+    limits = TuningLimits(min_training_examples=2, max_training_examples=3, max_validation_examples=1)
+    sized = {"training": 1_000_000_000}
+    ok = {"training": [example_line(CLIP, str(n)) for n in range(3)], "validation": [example_line(CLIP, "v")]}
+    assert tuning_limits.check_limits(ok, small_clip, limits, sized).passed
+    over = {split: [*lines, example_line(CLIP, "more")] for split, lines in ok.items()}
+    report = tuning_limits.check_limits(over, small_clip, limits, {"training": 1_005_000_001})
+    assert [(p.split, p.line, p.clip, p.problem) for p in report.problems] == [
+        ("training", None, "", "4 examples; Vertex AI accepts at most 3"),
+        ("validation", None, "", "2 examples; Vertex AI accepts at most 1"),
+        ("training", None, "", "JSONL is 1.01 GB; Vertex AI accepts at most 1 GB"),
+    ]
+    assert not report.only_too_small
+
+
+def test_a_dataset_without_a_training_split_has_zero_training_examples():
+    report = tuning_limits.check_limits(
+        {"validation": []}, lambda _: ClipFacts(True), TuningLimits(max_validation_examples=0)
+    )
+    assert [(p.split, p.problem) for p in report.problems] == [
+        ("training", "0 examples; at least 16 are needed (min_training_examples)")
+    ]
+    assert report.summary() == (
+        "1 problems with the dataset (0 validation examples): "
+        "training: 0 examples; at least 16 are needed (min_training_examples)"
+    )
+
+
+def test_the_summary_lists_the_first_ten_problems_and_counts_the_rest():
+    def summary(bad_lines: int) -> str:
+        lines = ["{not json"] * bad_lines
+        return tuning_limits.check_limits({"training": lines}, lambda _: ClipFacts(True), ONE).summary()
+
+    assert summary(10).endswith(
+        "training line 10: not JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+    )
+    eleven = summary(11)
+    assert eleven.startswith("11 problems with the dataset (11 training examples): training line 1: not JSON")
+    assert "; training line 2: not JSON" in eleven and "training line 11" not in eleven
+    assert eleven.endswith("(char 1); and 1 more")
