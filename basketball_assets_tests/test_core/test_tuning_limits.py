@@ -124,3 +124,11 @@ def test_the_summary_lists_the_first_ten_problems_and_counts_the_rest():
     assert eleven.startswith("11 problems with the dataset (11 training examples): training line 1: not JSON")
     assert "; training line 2: not JSON" in eleven and "training line 11" not in eleven
     assert eleven.endswith("(char 1); and 1 more")
+
+
+def test_the_summary_names_each_problems_line_and_clip():
+    report = tuning_limits.check_limits({"training": [example_line(CLIP, "x")]}, lambda _: ClipFacts(False), ONE)
+    assert report.summary() == (
+        f"1 problems with the dataset (1 training examples): training line 1 ({CLIP}): "
+        "clip does not exist in storage; materialize game_clips for its game again"
+    )
