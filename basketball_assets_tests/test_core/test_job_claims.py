@@ -12,6 +12,7 @@ from basketball_assets.core.job_claims import (
     claim_state,
     claims_folder,
     latest_claim_number,
+    utc_now,
 )
 from basketball_assets.core.tuning import DATASET_LABEL, TUNING_LABEL
 
@@ -77,3 +78,9 @@ def test_the_latest_claim_is_the_highest_number_among_the_claim_files():
     keys = [f"x/{claim_name(n)}" for n in (0, 2, 10)] + ["x/.claim-000011.json.abc.part", "x/notes.txt"]
     assert latest_claim_number(keys) == 10
     assert latest_claim_number([]) is None
+
+
+def test_now_is_an_aware_utc_time_that_claim_ages_compare_with():
+    now = utc_now()
+    assert now.utcoffset() == timedelta(0)
+    assert JobClaim(1, "run", now.isoformat()).age_s(now) == 0

@@ -132,3 +132,20 @@ def test_the_summary_names_each_problems_line_and_clip():
         f"1 problems with the dataset (1 training examples): training line 1 ({CLIP}): "
         "clip does not exist in storage; materialize game_clips for its game again"
     )
+
+
+def test_the_report_as_metadata_keeps_every_figure_and_problem():
+    report = tuning_limits.check_limits({"training": [example_line(CLIP, "x")]}, lambda _: ClipFacts(False), ONE)
+    assert report.to_dict() == {
+        "examples": {"training": 1},
+        "clips_checked": 1,
+        "problems": [
+            {
+                "split": "training",
+                "line": 1,
+                "clip": CLIP,
+                "problem": "clip does not exist in storage; materialize game_clips for its game again",
+                "too_small": False,
+            }
+        ],
+    }
