@@ -156,3 +156,44 @@ def test_within_tuning_limits_fails_before_any_combined_dataset(storage):
     result = checks.within_tuning_limits(config=ONE_EXAMPLE, storage=storage)
     assert not result.passed
     assert "materialize combined_dataset" in result.metadata["report"].value
+
+
+# Helpers of the tuned_model checks (the checks themselves need a tuning job: test_assets/)
+
+
+def test_the_tuned_models_ledger_sums_the_datasets_estimates_and_the_jobs_actual_cost():
+    dataset = {
+        "ledger_compute_usd_estimate": 0.25,
+        "ledger_storage_usd_per_month_estimate": 0.125,
+        "estimated_tuning_cost_usd": 10,
+    }
+    tuned = {"billable_tokens": 1_000_000, "tuning_cost_usd": 12.5}
+    assert checks.tuned_model_ledger(tuned, dataset) == {
+        "dataset_compute_usd_estimate": 0.25,
+        "dataset_storage_usd_per_month_estimate": 0.125,
+        "tuning_billable_tokens": 1_000_000.0,
+        "tuning_cost_usd": 12.5,
+        "estimated_tuning_cost_usd": 10.0,
+        "ledger_total_usd": 12.875,
+    }
+
+
+def test_a_missing_or_non_numeric_figure_counts_as_zero_in_the_ledger():
+    ledger = checks.tuned_model_ledger({"tuning_cost_usd": True, "billable_tokens": "many"}, {})
+    assert set(ledger.values()) == {0.0}
+
+
+def test_a_dropped_lines_play_is_named_by_its_clip_uri():
+    assert checks.play_of_uri("gs://b/games/g1/clips/p7_tactical.mp4") == "p7"
+    assert checks.play_of_uri("gs://b/elsewhere.mp4") == "gs://b/elsewhere.mp4"
+
+
+def test_the_training_lines_at_some_indices_are_read_from_the_training_file(storage):
+    key = combined_jsonl_key("training", STAMP)
+    storage.put_text(key, "one\ntwo\nthree\nfour\n")
+    # As storage yields them, newline included (each is parsed as JSON).
+    assert checks.training_lines_at(storage, storage.uri(key), {1, 3}) == {1: "one\n", 3: "three\n"}
+    assert checks.training_lines_at(storage, storage.uri(key), {4, 9}) == {4: "four\n"}
+    assert checks.training_lines_at(storage, storage.uri(key), set()) == {}
+    assert checks.training_lines_at(storage, "gs://elsewhere/t.jsonl", {1}) == {}
+    assert checks.training_lines_at(storage, storage.uri("missing.jsonl"), {1}) == {}
