@@ -103,13 +103,20 @@ def test_a_dataset_without_a_training_split_has_zero_training_examples():
     report = tuning_limits.check_limits(
         {"validation": []}, lambda _: ClipFacts(True), TuningLimits(max_validation_examples=0)
     )
-    assert [(p.split, p.problem) for p in report.problems] == [
-        ("training", "0 examples; at least 16 are needed (min_training_examples)")
+    assert [(p.split, p.line, p.clip, p.problem) for p in report.problems] == [
+        ("training", None, "", "0 examples; at least 16 are needed (min_training_examples)")
     ]
     assert report.summary() == (
         "1 problems with the dataset (0 validation examples): "
         "training: 0 examples; at least 16 are needed (min_training_examples)"
     )
+
+
+def test_a_dataset_without_a_validation_split_has_zero_validation_examples():
+    lines = {"training": [example_line(CLIP, "x")]}
+    assert tuning_limits.check_limits(
+        lines, small_clip, TuningLimits(min_training_examples=1, max_validation_examples=0)
+    ).passed
 
 
 def test_the_summary_lists_the_first_ten_problems_and_counts_the_rest():
