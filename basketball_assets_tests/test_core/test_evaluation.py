@@ -261,3 +261,32 @@ def test_gains_and_losses_are_five_by_default_and_only_strict_ones():
     assert gains_and_losses(scored) == ([5, 4, 3, 0], [2])
     scored.scores[NEW]["rougeL"][:] = [60.0 + n for n in range(6)]
     assert gains_and_losses(scored) == ([5, 4, 3, 2, 1], [])
+
+
+def test_the_registry_keeps_the_means_to_four_places_and_every_interval():
+    scored = scored_with(exact, partial)
+    summary = scored.summary()
+    assert {key: summary[key] for key in ("examples", "primary_metric", "models")} == {
+        "examples": 6,
+        "primary_metric": "rougeL",
+        "models": {NEW: "model-new", BASE: "model-base"},
+    }
+    assert summary["means"] == {
+        role: {metric: round(scored.mean(role, metric), 4) for metric in ("rougeL", "bleu", "chrf")}
+        for role in (NEW, BASE)
+    }
+    assert summary["means"][NEW] == {"rougeL": 100.0, "bleu": 100.0, "chrf": 100.0}
+    assert summary["new_minus"] == {
+        BASE: {m: {"mean": i.mean, "low": i.low, "high": i.high} for m, i in scored.intervals[BASE].items()}
+    }
+
+
+def test_every_problem_of_a_line_of_another_shape_is_named():
+    empty = {"role": "user", "parts": [{"fileData": {"fileUri": ""}}, {"text": ""}]}
+    line = json.dumps({"contents": [empty, {"role": "model", "parts": [{"text": ""}]}]})
+    with pytest.raises(ExamplesInvalid) as raised:
+        parse_examples([line], "v")
+    assert str(raised.value) == (
+        "v line 1 is not a tuning example: fileData.fileUri must be a non-empty string; fileData.mimeType must be "
+        "video/mp4; the user's second part must be the prompt text; the model's answer must be a non-empty text"
+    )
