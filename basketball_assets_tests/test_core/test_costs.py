@@ -89,3 +89,14 @@ def test_the_metadata_are_the_ledgers_figures_rounded():
 
 def test_the_default_prices_are_cloud_runs_and_cloud_storages():
     assert Prices() == Prices(usd_per_vcpu_second=0.000024, usd_per_gb_month=0.020)
+
+
+def test_the_ledger_lists_the_ten_costliest_games_by_default_and_says_when_no_job_reported():
+    ledger = CostLedger(Prices(usd_per_gb_month=0.0234567), game_costs([(f"g{n:02d}", n, 10**9) for n in range(11)]))
+    text = ledger.markdown()
+    assert "| g10 |" in text and "| g01 |" in text and "| g00 |" not in text
+    assert (
+        "USD per month** of storage (estimate).\n\nNo tuning job has reported its billable tokens and cost yet.\n"
+        in text
+    )
+    assert ledger.metadata()["ledger_storage_usd_per_month_estimate"] == round(11 * 0.0234567, 6)
