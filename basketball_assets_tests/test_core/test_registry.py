@@ -50,3 +50,8 @@ def test_a_postgrest_row_reads_back_with_its_decoded_json():
 def test_null_and_empty_columns_read_as_the_defaults_and_other_columns_are_ignored():
     row = {"job_name": JOB, "model_name": None, "evaluation": "", "hyperparameters": None, "id": 7, "champion": None}
     assert from_row(row) == TunedModelRecord(job_name=JOB)
+
+
+def test_columns_after_a_null_one_are_still_read():
+    row = {"job_name": JOB, "model_name": None, "base_model": "gemini-2.5-pro", "champion": 1}
+    assert from_row(row) == TunedModelRecord(job_name=JOB, base_model="gemini-2.5-pro", champion=True)
