@@ -237,7 +237,7 @@ def test_the_sample_and_the_model_slug_are_pinned():
 
 
 def test_a_calls_cost_is_its_tokens_at_the_prices_per_million():
-    assert Prices(2.0, 8.0).cost(1000, 500) == pytest.approx(0.006)
+    assert Prices(2.0, 8.0).cost(1000, 500) == pytest.approx(0.006, rel=1e-12)
 
 
 def test_the_bootstrap_interval_is_pinned():

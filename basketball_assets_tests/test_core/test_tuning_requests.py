@@ -45,3 +45,18 @@ def test_logs_show_a_short_state_the_cancel_command_and_a_default_name():
         "https://europe-west4-aiplatform.googleapis.com/v1/projects/my-proj/locations/europe-west4/tuningJobs/123:cancel"
     )
     assert tuning.default_display_name("0123456789abcdef") == "basketball-plays-0123456789ab"
+
+
+def test_61_labels_of_ones_own_fit_beside_the_pipelines_three_and_62_do_not():
+    assert problems_of(labels={f"l{n}": "v" for n in range(61)}) == []
+    assert problems_of(labels={f"l{n}": "v" for n in range(62)}) == [
+        "62 labels given; with the pipeline's 3 at most 64 are allowed"
+    ]
+
+
+def test_a_local_dataset_is_refused_saying_what_to_do():
+    assert tuning.dataset_uri_problems(["file:///data/t.jsonl"]) == [
+        "the dataset file:///data/t.jsonl is on the local default storage: Vertex AI can only tune on gs:// files, "
+        "so this dataset cannot be tuned. Run the pipeline with GCS storage (set BASKETBALL_GCP_PROJECT) and "
+        "materialize combined_dataset again"
+    ]
