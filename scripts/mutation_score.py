@@ -27,6 +27,7 @@ EQUIVALENT: dict[str, str] = {
         "core.dataset.xǁDatasetDigestǁadd__mutmut_11": 'clip_fingerprint.encode("UTF-8")',
         "core.dataset.x_line_digest__mutmut_7": 'line.encode("UTF-8")',
         "core.fingerprint.x_stable_hash__mutmut_16": 'canonical.encode("UTF-8")',
+        "core.play_rows.x_row_mark__mutmut_14": 'canonical.encode("UTF-8")',
         # zip(strict=True) over lists that are always built together, so always of one length.
         "core.dataset.xǁGameExamplesǁversion__mutmut_4": "strict=None",
         "core.dataset.xǁGameExamplesǁversion__mutmut_7": "self.fingerprints[split], )",
@@ -37,6 +38,37 @@ EQUIVALENT: dict[str, str] = {
         "core.changes.x_detect_changes__mutmut_50": "zip(rows, times, strict=None)",
         "core.changes.x_detect_changes__mutmut_53": "zip(rows, times, )",
         "core.changes.x_detect_changes__mutmut_54": "zip(rows, times, strict=False)",
+        "core.evaluation.x_score_all__mutmut_11": "zip(texts[role], examples, strict=None)",
+        "core.evaluation.x_score_all__mutmut_14": "zip(texts[role], examples, )",
+        "core.evaluation.x_score_all__mutmut_15": "zip(texts[role], examples, strict=False)",
+        "core.evaluation.x_gains_and_losses__mutmut_7": "zip(new, other, strict=None)",
+        "core.evaluation.x_gains_and_losses__mutmut_10": "zip(new, other, )",
+        "core.evaluation.x_gains_and_losses__mutmut_11": "zip(new, other, strict=False)",
+        # json.dumps reads ensure_ascii as a truth value: None is False.
+        "core.evaluation.xǁAnswerǁline__mutmut_2": "ensure_ascii=None",
+        # Scores are numbers: one side's array as float64 makes the difference float64 either way.
+        "core.evaluation.x_paired_bootstrap__mutmut_8": "np.asarray(new, dtype=None)",
+        "core.evaluation.x_paired_bootstrap__mutmut_10": "np.asarray(new, )",
+        "core.evaluation.x_paired_bootstrap__mutmut_12": "np.asarray(other, dtype=None)",
+        "core.evaluation.x_paired_bootstrap__mutmut_14": "np.asarray(other, )",
+        # numpy's integers(n) draws from [0, n), as integers(0, n) does (the same stream).
+        "core.evaluation.x_paired_bootstrap__mutmut_21": "rng.integers(len(differences), size",
+        # "" and None fall through to fromisoformat, which refuses them: None either way.
+        "core.play_rows.x_parse_timestamp__mutmut_1": 'value is None and value == ""',
+        "core.play_rows.x_parse_timestamp__mutmut_4": 'value == "XXXX"',
+        # Python 3.11's fromisoformat (the oldest Python supported) reads " ", "T" and "t" alike.
+        "core.play_rows.x_parse_timestamp__mutmut_13": 'replace(" ", "T", )',
+        "core.play_rows.x_parse_timestamp__mutmut_15": 'replace("XX XX", "T", 1)',
+        "core.play_rows.x_parse_timestamp__mutmut_17": 'replace(" ", "t", 1)',
+        "core.play_rows.x_parse_timestamp__mutmut_18": 'replace(" ", "T", 2)',
+        # The row only names the play in the error's text, which versioned_values discards.
+        "core.play_rows.x_versioned_values__mutmut_15": "require_timestamp(str(value), None)",
+        "core.play_rows.x_versioned_values__mutmut_17": "require_timestamp(str(value), )",
+        # The text after the last "/" is the same for any maxsplit, and [1] is [-1] of a two-item split
+        # (settings_problems refuses a parent model without "/" before any label is made).
+        "core.tuning.x_job_labels__mutmut_10": 'rsplit("/", )[-1]',
+        "core.tuning.x_job_labels__mutmut_13": 'rsplit("/", 2)[-1]',
+        "core.tuning.x_job_labels__mutmut_14": 'rsplit("/", 1)[+1]',
         # str() of a value that already is a str.
         "core.ids.x_id_problem__mutmut_5": "(isinstance(value, str)) and False",
         # A start code searched from begin (at least 3) is never found at 0 or 1.
