@@ -13,7 +13,7 @@ from basketball_assets.core.smart_cut import (
     plan_smart_cut,
     smart_cut_obstacles,
 )
-from basketball_assets_tests.test_core.test_h264 import PPS, SPS
+from basketball_assets_tests.test_core.test_h264 import PPS, SPS, nal_unit, ue
 
 FRAME = 512  # ticks per frame at 30 fps on a 1/15360 time base
 FRAMES = [i * FRAME for i in range(300)]  # 10 s
@@ -153,3 +153,12 @@ def test_a_head_and_a_tail_each_bring_their_own_ids_and_never_share_them():
         merged_avc_config(source, [head, head])
     with pytest.raises(SmartCutUnsafe, match=r"^parameter set ids \[0\] would collide$"):
         merged_avc_config(source, [head, AvcConfig(66, 0xC0, 20, 4, (SPS,), (PPS,))])
+
+
+def test_ids_up_to_29_leave_room_for_a_head_and_a_tail_and_30_does_not():
+    def with_sps_id(sps_id: int) -> StreamFacts:
+        sps = nal_unit(0x67, "01100100" + "00000000" + "00011111" + ue(sps_id))
+        return facts(avc_config=AvcConfig(100, 0, 31, 4, (sps,), (PPS,)))
+
+    assert smart_cut_obstacles(with_sps_id(29), max_height=720) == []
+    assert smart_cut_obstacles(with_sps_id(30), max_height=720) == ["no free parameter set ids"]
