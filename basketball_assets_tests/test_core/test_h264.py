@@ -129,6 +129,9 @@ def test_emulation_prevention_bytes_are_not_payload():
         (0, 2**20),  # a 41-bit code (80 00 04 00 00 60: no byte inserted)
         (2**16 - 1, 2**16 - 1),  # 00 00 80 00 00 03 00 40 00 20: a byte inserted inside the second code
         (2**24, 0),  # 00 00 03 00 80 00 00 e0: a byte inserted inside a code's leading zeros
+        (24_575, 0),  # 00 03 00 06: a 03 after one zero byte (the header is never zero) is data
+        (1023, 2),  # 00 20 03 80: a 03 after a zero and a non-zero byte is data
+        (0, 524_290),  # 80 00 08 00 03 80: a 03 after one zero that follows a non-zero byte is data
     ],
 )
 def test_exp_golomb_codes_read_back_through_emulation_prevention(values):
@@ -143,3 +146,12 @@ def test_a_zero_byte_count_starts_again_after_a_removed_byte():
     unit = nal_unit(0x68, ue(value) + ue(0))
     assert unit == bytes.fromhex("6800000300030000030006")
     assert pps_ids(unit) == (value, 0)
+
+
+def test_avc_config_records_of_every_length_size_and_parameter_set_count():
+    assert AvcConfig.empty().to_bytes() == bytes([1, 0, 0xFF, 0, 0xFF, 0xE0, 0])
+    for length_size in (1, 2, 3, 4):
+        config = AvcConfig(66, 0xC0, 30, length_size, (SPS, SPS), (PPS,))
+        record = config.to_bytes()
+        assert record[4:6] == bytes([0xFC | (length_size - 1), 0xE0 | 2])
+        assert AvcConfig.parse(record) == config
