@@ -78,6 +78,17 @@ EQUIVALENT: dict[str, str] = {
         "core.h264.x_annexb_nal_units__mutmut_30": "if following >= 1 else unit",
         # The extra turns read a size from at most 3 bytes past the end, and break on it.
         "core.h264.x_length_prefixed_nal_types__mutmut_3": "position - 4 <= len(sample)",
+        # A size with no byte after it ends the loop either way (a NAL unit has a header byte).
+        "core.h264.x_length_prefixed_nal_types__mutmut_4": "position + 5 <= len(sample)",
+        "core.h264.x_length_prefixed_nal_types__mutmut_5": "position + 4 < len(sample)",
+        # int.to_bytes and int.from_bytes are big-endian by default since Python 3.11.
+        "core.h264.x_length_prefixed__mutmut_7": "to_bytes(4, )",
+        "core.h264.x_length_prefixed_nal_types__mutmut_10": "sample[position : position + 4], )",
+        "core.h264.x__parameter_sets__mutmut_7": "record[position : position + 2], )",
+        "core.h264.xǁAvcConfigǁto_bytes__mutmut_16": "to_bytes(2, )",
+        "core.h264.xǁAvcConfigǁto_bytes__mutmut_27": "to_bytes(2, )",
+        # The two low bits of the constraint byte are reserved_zero_2bits: zero in every conforming stream.
+        "core.h264.x_profile_fits__mutmut_7": "part.compatibility & 65",
         # The microseconds set are not written: the format has no %f.
         "core.changes.x_poll_since__mutmut_6": "replace(microsecond=1)",
         # Every model listed has the default figure (131,072 tokens).
