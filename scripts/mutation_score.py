@@ -81,6 +81,8 @@ EQUIVALENT: dict[str, str] = {
         # A size with no byte after it ends the loop either way (a NAL unit has a header byte).
         "core.h264.x_length_prefixed_nal_types__mutmut_4": "position + 5 <= len(sample)",
         "core.h264.x_length_prefixed_nal_types__mutmut_5": "position + 4 < len(sample)",
+        # Reading one line more before stopping keeps the same lines (only the asked indices are kept).
+        "checks.x_training_lines_at__mutmut_23": "if number > last:",
         # int.to_bytes and int.from_bytes are big-endian by default since Python 3.11.
         "core.h264.x_length_prefixed__mutmut_7": "to_bytes(4, )",
         "core.h264.x_length_prefixed_nal_types__mutmut_10": "sample[position : position + 4], )",
