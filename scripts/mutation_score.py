@@ -81,6 +81,9 @@ EQUIVALENT: dict[str, str] = {
         # A size with no byte after it ends the loop either way (a NAL unit has a header byte).
         "core.h264.x_length_prefixed_nal_types__mutmut_4": "position + 5 <= len(sample)",
         "core.h264.x_length_prefixed_nal_types__mutmut_5": "position + 4 < len(sample)",
+        # same_host compares only the host part of a prefix: the pid written after it does not matter.
+        "core.scratch.x_same_host__mutmut_4": "scratch_prefix(host, None)",
+        "core.scratch.x_same_host__mutmut_7": "scratch_prefix(host, 1)",
         # Reading one line more before stopping keeps the same lines (only the asked indices are kept).
         "checks.x_training_lines_at__mutmut_23": "if number > last:",
         # int.to_bytes and int.from_bytes are big-endian by default since Python 3.11.
