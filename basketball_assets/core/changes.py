@@ -147,7 +147,7 @@ def detect_changes(
     ]
     high_water = max([*times, *([cursor.high_water] if cursor.high_water else [])], default=None)
     if high_water is None:
-        return PlaysChanges(new_rows=[], cursor=cursor, rows_read=0, bad_rows=bad_rows)
+        return PlaysChanges(new_rows=[], cursor=cursor, rows_read=len(bad_rows), bad_rows=bad_rows)
     next_start = high_water - overlap
     seen = frozenset(row_mark(row) for row, moment in zip(rows, times, strict=True) if moment >= next_start)
     return PlaysChanges(

@@ -163,3 +163,47 @@ def test_the_poll_keeps_the_time_of_the_last_full_scan():
 def test_rows_by_game_groups_the_rows_themselves():
     rows = [row("p1"), row("p2"), row("p3", game="b")]
     assert rows_by_game(rows) == {"game-a": rows[:2], "b": rows[2:]}
+
+
+def test_a_row_written_exactly_at_the_window_start_and_not_seen_is_new():
+    first = detect_changes([row("p1")], PlaysCursor(), OVERLAP)
+    late = row("p0", game="game-c", at=T0 - OVERLAP)
+    assert detect_changes([late, row("p1")], first.cursor, OVERLAP).games == ["game-c"]
+
+
+def test_a_row_the_rounded_since_brings_back_from_before_the_window_is_not_new():
+    # poll_since rounds the window start down to the second: a row just before it was counted earlier.
+    cursor = PlaysCursor(high_water=T0 + timedelta(microseconds=500_000))
+    older = row("p0", at=T0 - OVERLAP + timedelta(microseconds=100_000))
+    assert detect_changes([older], cursor, OVERLAP).new_rows == []
+
+
+def test_the_high_water_mark_never_moves_back():
+    cursor = detect_changes([row("p1", at=T0)], PlaysCursor(), OVERLAP).cursor
+    late = row("p0", at=T0 - timedelta(minutes=1))
+    assert detect_changes([late], cursor, OVERLAP).cursor.high_water == T0
+
+
+def test_an_empty_table_leaves_a_fresh_cursor_fresh():
+    changes = detect_changes([], PlaysCursor(), OVERLAP)
+    assert (changes.new_rows, changes.cursor, changes.rows_read, changes.bad_rows) == ([], PlaysCursor(), 0, [])
+
+
+def test_a_table_of_only_bad_rows_counts_them_as_read_and_keeps_the_cursor():
+    cursor = PlaysCursor(last_full_scan=T0)
+    changes = detect_changes([row("p1", game=""), row("p2", created_at="yesterday")], cursor, OVERLAP)
+    assert (changes.new_rows, changes.cursor, changes.rows_read) == ([], cursor, 2)
+    assert len(changes.bad_rows) == 2
+
+
+def test_the_cursor_is_stored_as_compact_json_and_every_form_reads_back():
+    cursor = PlaysCursor(high_water=T0, seen=frozenset({"b", "a"}), last_full_scan=T0 - timedelta(hours=1))
+    assert cursor.to_json() == (
+        '{"high_water":"2026-11-26T12:00:00+00:00","seen":["a","b"],"last_full_scan":"2026-11-26T11:00:00+00:00"}'
+    )
+    for stored in (cursor, PlaysCursor(), PlaysCursor(seen=frozenset({"a"}), last_full_scan=T0)):
+        assert PlaysCursor.from_json(stored.to_json()) == stored
+
+
+def test_a_cursor_stored_without_seen_marks_keeps_its_high_water_mark():
+    assert PlaysCursor.from_json('{"high_water":"2026-11-26T12:00:00+00:00"}') == PlaysCursor(high_water=T0)

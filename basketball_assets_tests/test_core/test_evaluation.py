@@ -16,6 +16,7 @@ from basketball_assets.core.evaluation import (
     answers_from_lines,
     estimated_call_tokens,
     gains_and_losses,
+    model_slug,
     paired_bootstrap,
     parse_examples,
     predictions_text,
@@ -191,3 +192,101 @@ def test_the_cost_estimate_counts_clip_seconds_and_text_as_the_dataset_card_does
     assert prompt_tokens == pytest.approx(3000 + len(example.prompt) / 4)
     assert output_tokens == pytest.approx(len(example.reference) / 4)
     assert Prices(1.0, 10.0).cost(1_000_000, 100_000) == pytest.approx(2.0)
+
+
+# Pinned: what is kept and compared across runs must not change between processes or releases
+
+
+def test_an_answer_is_kept_as_one_sorted_readable_json_line():
+    line = Answer("m", "e", "c", "Tir à trois", 3, 4).line()
+    assert line == (
+        '{"clip_uri": "c", "example_id": "e", "model": "m", "output_tokens": 4, "prompt_tokens": 3, '
+        '"text": "Tir à trois"}'
+    )
+
+
+def test_an_answer_missing_optional_fields_reads_with_empty_text_and_no_tokens():
+    (answer,) = answers_from_lines(['{"model": "m", "example_id": "e", "prompt_tokens": null}']).values()
+    assert answer == Answer("m", "e", "", "", 0, 0)
+
+
+def test_a_damaged_line_in_the_middle_does_not_hide_the_answers_after_it():
+    good = [Answer("m", f"e{n}", "c", "t").line() for n in range(2)]
+    assert sorted(answers_from_lines([good[0], "{damaged", good[1]])) == [("m", "e0"), ("m", "e1")]
+
+
+def test_a_blank_line_in_the_middle_does_not_hide_the_examples_after_it():
+    assert len(parse_examples([lines(1)[0], "", lines(2)[1]], "v")) == 2
+    with pytest.raises(
+        ExamplesInvalid, match=r"^v line 2 is not JSON \(Expecting value: line 1 column 1 \(char 0\)\)$"
+    ):
+        parse_examples([lines(1)[0], "nope"], "v")
+
+
+def test_the_sample_and_the_model_slug_are_pinned():
+    examples = parse_examples(
+        [example_line(f"gs://b/games/g/clips/p{i}_broadcast.mp4", f"play {i}") for i in range(6)], "v"
+    )
+    assert [e.example_id for e in sample_examples(examples, 3)] == [
+        "5cc7c615c7b8794a",
+        "850ad2d9a4513c81",
+        "be79effe6ba69348",
+    ]
+    assert sample_examples(examples, 0) == []
+    assert model_slug("projects/p/locations/us-central1/endpoints/42") == "5f4f3704063fb0b0"
+
+
+def test_a_calls_cost_is_its_tokens_at_the_prices_per_million():
+    assert Prices(2.0, 8.0).cost(1000, 500) == pytest.approx(0.006, rel=1e-12)
+
+
+def test_the_bootstrap_interval_is_pinned():
+    # 30 paired scores; numpy's seeded generator makes the interval the same in every process.
+    new, old = [((i * 37) % 101) / 10 for i in range(30)], [((i * 53) % 89) / 10 for i in range(30)]
+    interval = paired_bootstrap(new, old)
+    assert (interval.mean, interval.low, interval.high) == pytest.approx(
+        (0.37, -0.8834166666666666, 1.7066666666666668)
+    )
+    assert interval.text() == "+0.37 [-0.88, +1.71]"
+    with pytest.raises(ValueError, match=r"^paired scores must be two non-empty lists of one length \(1, 0\)$"):
+        paired_bootstrap([1.0], [])
+
+
+def test_gains_and_losses_are_five_by_default_and_only_strict_ones():
+    examples = parse_examples(lines(), "v")
+    scores = [0.5, 0.0, -0.5, 2.0, 3.0, 4.0]  # new - base per example; 0.0 is neither
+    scored = scored_with(exact, exact)
+    scored.scores[NEW]["rougeL"][:] = [50.0 + s for s in scores]
+    scored.scores[BASE]["rougeL"][:] = [50.0] * len(examples)
+    assert gains_and_losses(scored) == ([5, 4, 3, 0], [2])
+    scored.scores[NEW]["rougeL"][:] = [60.0 + n for n in range(6)]
+    assert gains_and_losses(scored) == ([5, 4, 3, 2, 1], [])
+
+
+def test_the_registry_keeps_the_means_to_four_places_and_every_interval():
+    scored = scored_with(exact, partial)
+    summary = scored.summary()
+    assert {key: summary[key] for key in ("examples", "primary_metric", "models")} == {
+        "examples": 6,
+        "primary_metric": "rougeL",
+        "models": {NEW: "model-new", BASE: "model-base"},
+    }
+    assert summary["means"] == {
+        role: {metric: round(scored.mean(role, metric), 4) for metric in ("rougeL", "bleu", "chrf")}
+        for role in (NEW, BASE)
+    }
+    assert summary["means"][NEW] == {"rougeL": 100.0, "bleu": 100.0, "chrf": 100.0}
+    assert summary["new_minus"] == {
+        BASE: {m: {"mean": i.mean, "low": i.low, "high": i.high} for m, i in scored.intervals[BASE].items()}
+    }
+
+
+def test_every_problem_of_a_line_of_another_shape_is_named():
+    empty = {"role": "user", "parts": [{"fileData": {"fileUri": ""}}, {"text": ""}]}
+    line = json.dumps({"contents": [empty, {"role": "model", "parts": [{"text": ""}]}]})
+    with pytest.raises(ExamplesInvalid) as raised:
+        parse_examples([line], "v")
+    assert str(raised.value) == (
+        "v line 1 is not a tuning example: fileData.fileUri must be a non-empty string; fileData.mimeType must be "
+        "video/mp4; the user's second part must be the prompt text; the model's answer must be a non-empty text"
+    )

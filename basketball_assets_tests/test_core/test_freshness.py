@@ -29,3 +29,24 @@ def test_a_stopped_or_never_run_sensor_says_how_to_start_it():
     assert "has never run" in tick_problem("s", None, NOW, 900)
     assert "is stopped" in tick_problem("s", SensorTicks(False, last_ok=NOW), NOW, 900)
     assert "dagster sensor start s" in tick_problem("s", None, NOW, 900)
+
+
+def test_the_bounds_a_game_made_with_the_dataset_and_a_wait_of_exactly_the_maximum_are_fine():
+    times = {"with-dataset": NOW - 5000, "exactly": NOW - 3600, "b": NOW - 4000, "a": NOW - 4000}
+    assert waiting_games(times, combined_time=NOW - 5000, now=NOW, max_wait_s=3600) == [("a", 4000), ("b", 4000)]
+
+
+def test_a_tick_exactly_the_maximum_age_old_is_still_fine():
+    assert tick_problem("s", SensorTicks(True, last_ok=NOW - 900), NOW, 900) is None
+
+
+def test_a_sensor_that_never_succeeded_reads_in_full():
+    assert tick_problem("s", SensorTicks(True), NOW, 3600) == (
+        "sensor s's last successful tick was never (more than 60 minutes). Check that the Dagster daemon is "
+        "running (`dagster-daemon run`, or dagster dev) and the sensor's ticks in the UI"
+    )
+    long_error = SensorTicks(True, last_status="FAILURE", last_error="x" * 400)
+    assert tick_problem("s", long_error, NOW, 900).endswith(
+        f"(more than 15 minutes); its latest tick FAILURE: {'x' * 300}. Check that the Dagster daemon is running "
+        "(`dagster-daemon run`, or dagster dev) and the sensor's ticks in the UI"
+    )

@@ -12,6 +12,7 @@ from basketball_assets.core.job_claims import (
     claim_state,
     claims_folder,
     latest_claim_number,
+    utc_now,
 )
 from basketball_assets.core.tuning import DATASET_LABEL, TUNING_LABEL
 
@@ -50,8 +51,22 @@ def test_a_claim_without_a_job_is_over_after_the_timeout_whatever_its_run_says()
     assert claim_state(old, None, run_ended=False, now=NOW) is ClaimState.OVER
 
 
+def test_a_claim_is_over_only_once_older_than_the_timeout():
+    assert claim_state(claim(age_s=CLAIM_TIMEOUT_S), None, run_ended=None, now=NOW) is ClaimState.WAIT
+    assert claim_state(claim(age_s=CLAIM_TIMEOUT_S + 0.001), None, run_ended=None, now=NOW) is ClaimState.OVER
+
+
 def test_a_claim_round_trips_through_its_dict():
     assert JobClaim.from_dict(claim(JOB).to_dict()) == claim(JOB)
+
+
+@pytest.mark.parametrize("job_name", [None, ""])
+def test_a_claim_stored_without_a_job_name_names_no_job_and_is_waited_for(job_name):
+    stored = {**claim().to_dict(), "job_name": job_name}
+    assert JobClaim.from_dict(stored).job_name == ""
+    assert claim_state(JobClaim.from_dict(stored), None, run_ended=False, now=NOW) is ClaimState.WAIT
+    del stored["job_name"]
+    assert JobClaim.from_dict(stored) == claim()
 
 
 def test_claims_are_kept_per_project_region_and_identity():
@@ -63,3 +78,9 @@ def test_the_latest_claim_is_the_highest_number_among_the_claim_files():
     keys = [f"x/{claim_name(n)}" for n in (0, 2, 10)] + ["x/.claim-000011.json.abc.part", "x/notes.txt"]
     assert latest_claim_number(keys) == 10
     assert latest_claim_number([]) is None
+
+
+def test_now_is_an_aware_utc_time_that_claim_ages_compare_with():
+    now = utc_now()
+    assert now.utcoffset() == timedelta(0)
+    assert JobClaim(1, "run", now.isoformat()).age_s(now) == 0

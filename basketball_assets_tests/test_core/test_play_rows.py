@@ -4,6 +4,7 @@ them), its times read leniently or strictly, and its hashes."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -256,3 +257,34 @@ def test_row_marks_are_pinned():
         "a38549ff590d9953",
         "50d5308931b78790",
     ]
+
+
+def test_a_rows_timestamps_become_iso_text_in_utc():
+    row = as_play_row(raw(created_at="2026-11-01 14:00:00+02:00", updated_at=datetime(2026, 11, 2, tzinfo=UTC)))
+    assert (row["created_at"], row["updated_at"]) == ("2026-11-01T12:00:00+00:00", "2026-11-02T00:00:00+00:00")
+
+
+@pytest.fixture
+def local_zone_new_york(monkeypatch):
+    """The machine's local time zone set to New York for one test (time.tzset reads TZ)."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_timestamps_are_written_in_utc_whatever_the_machines_zone(local_zone_new_york):
+    assert as_utc_iso("2026-11-01T14:00:00+02:00") == "2026-11-01T12:00:00+00:00"
+    assert as_play_row(raw())["created_at"] == "2026-11-01T12:00:00+00:00"
+
+
+def test_an_unreadable_write_time_names_its_play_and_game():
+    row = {"id": "p1", "game_id": "g1", "created_at": "2024-01-01T00:00:00Z", "updated_at": "later"}
+    with pytest.raises(BadPlayRow, match=r"^play p1 of game g1: timestamp 'later' is not ISO 8601$"):
+        written_at(row)
+
+
+def test_a_value_json_cannot_hold_is_hashed_as_its_text():
+    rows = [raw(description=b"bytes from a BLOB"), raw(id="other")]
+    assert plays_data_version(rows) == plays_data_version(list(reversed(rows)))

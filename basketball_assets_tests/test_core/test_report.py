@@ -37,3 +37,9 @@ def test_rejections_table_lists_play_angle_and_reason():
         "|---|---|---|",
         "| p-1 | tactical | half 2 video was not read |",
     ]
+
+
+def test_a_table_shows_fifty_rows_by_default():
+    table = markdown_table(["n"], ([n] for n in range(51)))
+    assert "| 49 |" in table and "| 50 |" not in table
+    assert table.endswith("\n… and 1 more rows")

@@ -54,3 +54,14 @@ def test_what_was_removed_is_counted_and_said():
         "left by runs that ended, from /data"
     )
     assert Removed.of([]) == Removed()
+
+
+def test_a_long_host_name_is_cut_to_64_characters_and_an_empty_one_reads_host():
+    assert scratch_prefix("a" * 70, 1) == "a" * 64 + ".1."
+    assert scratch_prefix("", 5) == "host.5."
+    assert same_host(Owner("host", 5), "")
+
+
+def test_a_leftover_exactly_at_the_bound_is_kept():
+    at_bound = Leftover("/s/host.1.a", 6 * HOUR, 1, 100, owner_alive=False)
+    assert stale([at_bound], max_age_s=6 * HOUR) == []

@@ -13,7 +13,7 @@ from basketball_assets.core.smart_cut import (
     plan_smart_cut,
     smart_cut_obstacles,
 )
-from basketball_assets_tests.test_core.test_h264 import PPS, SPS
+from basketball_assets_tests.test_core.test_h264 import PPS, SPS, nal_unit, ue
 
 FRAME = 512  # ticks per frame at 30 fps on a 1/15360 time base
 FRAMES = [i * FRAME for i in range(300)]  # 10 s
@@ -130,3 +130,50 @@ def test_unsafe_streams_are_named_with_the_reason(changes, reason):
 def test_rotated_streams_shown_within_max_height_may_be_copied(rotation, width, height):
     # Upside down, or a portrait phone video coded on its side: shown at most 720 high.
     assert smart_cut_obstacles(facts(rotation=rotation, width=width, height=height), max_height=720) == []
+
+
+def test_each_obstacle_reads_in_full():
+    too_high = smart_cut_obstacles(facts(height=1080, width=1920), max_height=720)
+    assert too_high == ["displayed height 1080 is above max_height 720: clips must be scaled"]
+    assert smart_cut_obstacles(facts(width=1279), max_height=720) == ["odd size 1279x720"]
+    assert smart_cut_obstacles(facts(avc_config=None), max_height=720) == [
+        "no avcC parameter sets (Annex B stream in mp4?)"
+    ]
+
+
+def test_a_plan_keeps_the_frames_from_the_start_up_to_before_the_end_within_the_tolerance():
+    # Times in decimal seconds land a fraction of a tick off a frame: the tolerance absorbs it.
+    plan = plan_smart_cut(FRAMES, KEYFRAMES, ticks(2.0) + 0.25, ticks(6.0) + 0.25, FRAME, tolerance=0.5)
+    assert (plan.first, plan.last) == (ticks(2.0), ticks(6.0) - FRAME)
+    # Without tolerance (the default) a frame a fraction of a tick before the start is not the clip's.
+    assert plan_smart_cut(FRAMES, KEYFRAMES, ticks(2.0) + 0.5, ticks(6.0), FRAME).first == ticks(2.0) + FRAME
+
+
+def test_a_clip_holding_exactly_one_whole_gop_copies_it():
+    plan = plan_smart_cut(FRAMES, KEYFRAMES, ticks(1.9), ticks(4.1), FRAME)
+    assert (plan.copy_from, plan.copy_to) == (ticks(2.0), ticks(4.0))
+
+
+def test_monotonic_dts_fixes_a_seam_at_the_last_frame():
+    assert monotonic_dts([0, 5, 5]) == [0, 4, 5]
+
+
+def test_a_head_and_a_tail_each_bring_their_own_ids_and_never_share_them():
+    source = AvcConfig(77, 0x40, 13, 4, (SPS,), (PPS,))  # Main, ids 0
+    head = AvcConfig(66, 0xC0, 30, 4, (bytes.fromhex("6742c01e40"),), (bytes.fromhex("6848"),))  # ids 1
+    tail = AvcConfig(66, 0xC0, 20, 4, (bytes.fromhex("6742c01e60"),), (bytes.fromhex("686e"),))  # ids 2
+    merged = merged_avc_config(source, [head, tail])
+    assert merged == AvcConfig(77, 0x40, 30, 4, (SPS, *head.sps, *tail.sps), (PPS, *head.pps, *tail.pps))
+    with pytest.raises(SmartCutUnsafe, match=r"^parameter set ids \[1\] would collide$"):
+        merged_avc_config(source, [head, head])
+    with pytest.raises(SmartCutUnsafe, match=r"^parameter set ids \[0\] would collide$"):
+        merged_avc_config(source, [head, AvcConfig(66, 0xC0, 20, 4, (SPS,), (PPS,))])
+
+
+def test_ids_up_to_29_leave_room_for_a_head_and_a_tail_and_30_does_not():
+    def with_sps_id(sps_id: int) -> StreamFacts:
+        sps = nal_unit(0x67, "01100100" + "00000000" + "00011111" + ue(sps_id))
+        return facts(avc_config=AvcConfig(100, 0, 31, 4, (sps,), (PPS,)))
+
+    assert smart_cut_obstacles(with_sps_id(29), max_height=720) == []
+    assert smart_cut_obstacles(with_sps_id(30), max_height=720) == ["no free parameter set ids"]

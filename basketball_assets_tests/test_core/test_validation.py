@@ -138,6 +138,11 @@ def test_a_non_numeric_time_is_rejected(column, bad):
 
 def test_a_non_numeric_time_is_quoted_in_the_reason():
     assert "'ten'" in row_problem(row(start_time="ten"))
+    assert row_problem(row(end_time="soon")) == "start_time/end_time must be numbers of seconds (got 10.0, 'soon')"
+
+
+def test_a_play_ending_at_zero_is_not_called_negative():
+    assert row_problem(row(start_time=0, end_time=0)) == "end_time 0 s is not after start_time 0 s"
 
 
 @pytest.mark.parametrize("half", [0, 3, -1, 1.5, "1", "first", True, False])
@@ -294,6 +299,13 @@ def test_a_duplicate_is_reported_with_its_id_count_and_the_kept_rows_time():
     )
 
     assert review.duplicates == ["play a: 3 rows share this id; kept the one written at 2024-03-01T11:00:00+00:00"]
+
+
+def test_a_duplicate_kept_for_its_edit_is_reported_with_the_edits_time():
+    edited = row("a", created_at="2024-03-01T09:00:00+00:00", updated_at="2024-03-02T08:00:00+00:00")
+    review = review_plays([row("a", created_at="2024-03-01T10:00:00+00:00"), edited])
+
+    assert review.duplicates == ["play a: 2 rows share this id; kept the one written at 2024-03-02T08:00:00+00:00"]
 
 
 def test_the_kept_duplicate_is_validated_even_when_an_older_row_was_valid():
