@@ -154,8 +154,9 @@ def test_a_clip_holding_exactly_one_whole_gop_copies_it():
     assert (plan.copy_from, plan.copy_to) == (ticks(2.0), ticks(4.0))
 
 
-def test_monotonic_dts_fixes_a_seam_at_the_last_frame():
-    assert monotonic_dts([0, 5, 5]) == [0, 4, 5]
+def test_decode_timestamps_of_a_reordered_pair_at_the_last_frame():
+    # The last frame decoded before the one shown just ahead of it: one frame of delay for all.
+    assert decode_timestamps([0, 2 * FRAME, FRAME]) == [-FRAME, 0, FRAME]
 
 
 def test_a_head_and_a_tail_each_bring_their_own_ids_and_never_share_them():
