@@ -106,7 +106,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
     return slack | {
         "storage": build_storage(settings),
         "plays_source": build_plays_source(settings),
-        # Clip cutting: reencode (default) or smart; x264 preset (see the README's preset table).
+        # Clip cutting: smart (default) or reencode; x264 preset (see the README's preset table).
         "video": _configured(ClipEncoder, settings, {"mode": "clip_mode", "preset": "clip_preset"}),
         "registry": build_registry(settings),
         "vertex": _configured(
