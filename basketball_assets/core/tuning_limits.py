@@ -99,7 +99,8 @@ class LimitsReport:
             return f"dataset within Vertex AI's tuning limits ({counts} examples, {self.clips_checked} clips)"
         lines = [describe_problem(problem) for problem in self.problems[:shown]]
         more = f"; and {len(self.problems) - shown} more" if len(self.problems) > shown else ""
-        return f"{len(self.problems)} problems with the dataset ({counts} examples): " + "; ".join(lines) + more
+        problems = f"{len(self.problems)} problem{'' if len(self.problems) == 1 else 's'}"
+        return f"{problems} with the dataset ({counts} examples): " + "; ".join(lines) + more
 
     def to_dict(self) -> dict[str, Any]:
         return {

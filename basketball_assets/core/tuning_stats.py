@@ -59,10 +59,11 @@ def dropped_message(dropped: DroppedExamples, training_uri: str, lines: Mapping[
         sample.append(f"line {index} of {training_uri} ({example_name(lines.get(index))}): {reason}")
     extra_reasons = dropped.reasons[len(dropped.indices) :]
     sample += [f"(no line given): {reason}" for reason in extra_reasons[:SHOWN_DROPPED]]
-    more = dropped.count - len(sample)
+    more = dropped.count - len(sample) if sample else 0  # nothing sampled: "no sample of them" says it all
     listed = "; ".join(sample) if sample else "Vertex AI gave no sample of them"
+    total = max(dropped.count, len(sample))
     return (
-        f"Vertex AI dropped or truncated {max(dropped.count, len(sample))} training examples of {training_uri}: "
+        f"Vertex AI dropped or truncated {total} training example{'' if total == 1 else 's'} of {training_uri}: "
         f"{listed}" + (f"; and {more} more" if more > 0 else "") + ". The tuned model never learned from them: fix "
         "those plays (shorter clips or descriptions, readable videos), materialize combined_dataset and tune again"
     )

@@ -107,7 +107,7 @@ def test_a_dataset_without_a_training_split_has_zero_training_examples():
         ("training", None, "", "0 examples; at least 16 are needed (min_training_examples)")
     ]
     assert report.summary() == (
-        "1 problems with the dataset (0 validation examples): "
+        "1 problem with the dataset (0 validation examples): "
         "training: 0 examples; at least 16 are needed (min_training_examples)"
     )
 
@@ -136,7 +136,7 @@ def test_the_summary_lists_the_first_ten_problems_and_counts_the_rest():
 def test_the_summary_names_each_problems_line_and_clip():
     report = tuning_limits.check_limits({"training": [example_line(CLIP, "x")]}, lambda _: ClipFacts(False), ONE)
     assert report.summary() == (
-        f"1 problems with the dataset (1 training examples): training line 1 ({CLIP}): "
+        f"1 problem with the dataset (1 training examples): training line 1 ({CLIP}): "
         "clip does not exist in storage; materialize game_clips for its game again"
     )
 

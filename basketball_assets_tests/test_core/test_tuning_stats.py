@@ -30,11 +30,12 @@ def test_the_message_names_each_sampled_line_with_its_reason_and_counts_the_rest
         "tune again"
     )
     assert dropped_message(DroppedExamples(indices=(1,)), URI, {}).startswith(
-        "Vertex AI dropped or truncated 1 training examples of gs://b/t.jsonl: line 1 of gs://b/t.jsonl "
+        "Vertex AI dropped or truncated 1 training example of gs://b/t.jsonl: line 1 of gs://b/t.jsonl "
         "(a line the training file does not have): no reason given. "
     )
+    # Nothing sampled: no "and 3 more" after "no sample of them".
     assert dropped_message(DroppedExamples(count=3), URI, {}).startswith(
-        "Vertex AI dropped or truncated 3 training examples of gs://b/t.jsonl: Vertex AI gave no sample of them"
+        "Vertex AI dropped or truncated 3 training examples of gs://b/t.jsonl: Vertex AI gave no sample of them. "
     )
 
 
