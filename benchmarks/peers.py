@@ -282,8 +282,9 @@ def totals(cuts: dict[str, list[Cut]]) -> dict[str, tuple[float, float]]:
 def print_section(title: str, jobs: Sequence[Job], cuts: dict[str, list[Cut]], rows: list[dict]) -> None:
     """Per job and way: correct clips, wall and CPU seconds, and what smart cut did."""
     print(f"\n### {title}\n")
-    print("| source | " + " | ".join(ACTIVE) + " | smart cut did |")
-    print("| --- | " + " | ".join("---" for _ in ACTIVE) + " | --- |")
+    smart = "smart" in cuts  # the last column only when smart cut is one of the ways
+    print("| source | " + " | ".join(ACTIVE) + (" | smart cut did |" if smart else " |"))
+    print("| --- | " + " | ".join("---" for _ in ACTIVE) + (" | --- |" if smart else " |"))
     for number, job in enumerate(jobs):
         cells = []
         for way in ACTIVE:
@@ -291,8 +292,9 @@ def print_section(title: str, jobs: Sequence[Job], cuts: dict[str, list[Cut]], r
             good = sum(r["correct"] for r in mine)
             cut = cuts[way][number]
             cells.append(f"{good}/{len(mine)} ok, {cut.wall:.1f} s ({cut.cpu:.1f})")
-        did = sorted({note.split(":")[0] if note.startswith("smart") else note for note in cuts["smart"][number].notes})
-        print(f"| {job.name} | " + " | ".join(cells) + f" | {'; '.join(did)} |")
+        notes = cuts["smart"][number].notes if smart else []
+        did = sorted({note.split(":")[0] if note.startswith("smart") else note for note in notes})
+        print(f"| {job.name} | " + " | ".join(cells) + (f" | {'; '.join(did)} |" if smart else " |"))
     wrong = [r for r in rows if not r["correct"]]
     for row in wrong:
         print(f"  {row['job']} {row['way']} clip {row['clip']}: {'; '.join(row['problems'])}")
