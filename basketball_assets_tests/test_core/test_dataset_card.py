@@ -307,3 +307,11 @@ def test_an_empty_card_says_zero_everywhere_and_no_rejection():
 
 def test_an_unknown_reason_is_other_with_its_first_60_characters_before_a_colon():
     assert rejection_kind("x" * 70 + ": details") == "other: " + "x" * 60
+
+
+def test_an_example_missing_either_clip_fact_counts_only_its_text_tokens():
+    card = DatasetCard(ASSUMED)
+    card.add_example("training", "broadcast", "abcd", 3.0, None)
+    card.add_example("training", "tactical", "abcd", None, 1000)
+    assert card.without_clip_facts == 2 and card.clip_seconds.count == 0 and card.clip_bytes.count == 0
+    assert card.tokens["training"] == 2 * (len(PROMPT) + 4) / 4
