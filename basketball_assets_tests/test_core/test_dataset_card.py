@@ -301,7 +301,18 @@ def test_an_empty_card_says_zero_everywhere_and_no_rejection():
     ):
         assert f"\n{line}\n" in text
     assert "point at clips" not in text and "Each game's reasons" not in text
-    assert card.summary(("training",))["estimated_tuning_cost_usd"] == 0.0
+    assert card.summary(("training",)) == {
+        "training_examples": 0,
+        "training_broadcast_examples": 0,
+        "training_tactical_examples": 0,
+        "clip_seconds_total": 0.0,
+        "clip_seconds_mean": 0.0,
+        "clip_bytes_total": 0,
+        "description_chars_mean": 0.0,
+        "rejected_plays": 0,
+        "estimated_training_tokens": 0,
+        "estimated_tuning_cost_usd": 0.0,
+    }
     assert card.estimate().tokens_per_example == 0.0
 
 
@@ -315,3 +326,12 @@ def test_an_example_missing_either_clip_fact_counts_only_its_text_tokens():
     card.add_example("training", "tactical", "abcd", None, 1000)
     assert card.without_clip_facts == 2 and card.clip_seconds.count == 0 and card.clip_bytes.count == 0
     assert card.tokens["training"] == 2 * (len(PROMPT) + 4) / 4
+
+
+def test_summary_rounds_seconds_to_hundredths_and_description_lengths_to_tenths():
+    card = DatasetCard(ASSUMED)
+    for description, seconds in (("a", 1.0011), ("b", 1.0), ("cc", 1.0)):
+        card.add_example("training", "broadcast", description, seconds, 1000)
+    summary = card.summary(("training",))
+    assert (summary["clip_seconds_total"], summary["clip_seconds_mean"]) == (3.0, 1.0)
+    assert summary["description_chars_mean"] == 1.3

@@ -80,7 +80,7 @@ def test_metadata_rounds_to_milliseconds_under_its_stable_keys():
     figures = stats(
         clip_seconds=12.3456,
         wall_seconds=3.14159,
-        cpu_seconds=4.0004,
+        cpu_seconds=4.2504,
         scratch_disk_free_bytes=7_000,
         rejected_by_reason={"ends after the video": 2, "other: Weird  reason!": 1},
     )
@@ -89,8 +89,8 @@ def test_metadata_rounds_to_milliseconds_under_its_stable_keys():
         "bytes_read": 9_000_000,
         "bytes_written": 1_500_000,
         "cut_wall_seconds": 3.142,
-        "cut_cpu_seconds": 4.0,
-        "clip_seconds_per_cpu_second": 3.086,
+        "cut_cpu_seconds": 4.25,
+        "clip_seconds_per_cpu_second": 2.905,
         "scratch_disk_free_bytes": 7_000,
         REJECTED_PREFIX + "ends_after_the_video": 2,
         REJECTED_PREFIX + "other_weird_reason": 1,
@@ -157,3 +157,14 @@ def test_room_problem_message_in_full_and_exactly_enough_room_fits():
         "and 1,000.0 MB are kept free (storage's min_free_gb). Free some space there (old videos, data of "
         "removed games) or lower min_free_gb, then materialize the game again; nothing was cut"
     )
+
+
+def test_exactly_ten_failed_games_are_all_named_with_no_more():
+    report = RunReport([GameRun(f"f{number}", False) for number in range(10)])
+    assert f"Failed or never materialized: {', '.join(f'f{number}' for number in range(10))}.\n" in report.markdown()
+
+
+def test_room_problem_figures_are_millions_of_bytes():
+    problem = room_problem("g", 1, needed=1_050_002, free=3_050_002, keep_free=2_050_002, where="/d")
+    assert problem is not None
+    assert "about 1.1 MB needed, 3.1 MB free at /d, and 2.1 MB are kept free" in problem
