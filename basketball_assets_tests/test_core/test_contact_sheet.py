@@ -235,3 +235,12 @@ def test_the_header_graph_in_full():
         "drawtext=textfile=header-broadcast.txt:expansion=none:fontsize=12:fontcolor=white:x=227:y=(24-th)/2,"
         "drawtext=textfile=header-tactical.txt:expansion=none:fontsize=12:fontcolor=white:x=747:y=(24-th)/2[row]"
     )
+
+
+def test_one_frame_is_the_middle_one_and_two_are_the_first_and_the_last():
+    assert frame_numbers(2.04, 25.0, 1) == [25]  # 51 frames: a whole frame number, not 25.5
+    assert frame_numbers(2.0, 25.0, 2) == [0, 49]
+
+
+def test_the_first_page_is_the_default():
+    assert sheet_key("g") == "pipeline-state/games/g/contact_sheet.jpg"
