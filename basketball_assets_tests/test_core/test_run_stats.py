@@ -165,6 +165,6 @@ def test_exactly_ten_failed_games_are_all_named_with_no_more():
 
 
 def test_room_problem_figures_are_millions_of_bytes():
-    problem = room_problem("g", 1, needed=1_050_002, free=3_050_002, keep_free=2_050_002, where="/d")
+    problem = room_problem("g", 1, needed=1_050_001, free=3_050_002, keep_free=2_050_002, where="/d")
     assert problem is not None
     assert "about 1.1 MB needed, 3.1 MB free at /d, and 2.1 MB are kept free" in problem
