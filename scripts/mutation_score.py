@@ -96,6 +96,27 @@ EQUIVALENT: dict[str, str] = {
         "core.h264.x_profile_fits__mutmut_7": "part.compatibility & 65",
         # The microseconds set are not written: the format has no %f.
         "core.changes.x_poll_since__mutmut_6": "replace(microsecond=1)",
+        # ffmpeg exits with 256 - errno (0..255); 256 - 0, 256 - 1 and 256 - 256 are no machine errno listed.
+        "core.ffmpeg_errors.x_machine_errno__mutmut_9": "1 < returncode < 256",
+        "core.ffmpeg_errors.x_machine_errno__mutmut_10": "0 <= returncode < 256",
+        "core.ffmpeg_errors.x_machine_errno__mutmut_11": "0 < returncode <= 256",
+        "core.ffmpeg_errors.x_machine_errno__mutmut_12": "0 < returncode < 257",
+        # slug strips after lower-casing and replacing all but [a-z0-9] with "_": no "X" is left to strip.
+        "core.run_stats.x_slug__mutmut_13": 'strip("XX_XX")',
+        # A Distribution's labels and bins are both one longer than its edges.
+        "core.dataset_card.xǁDistributionǁrows__mutmut_13": "self.bins, strict=None)",
+        "core.dataset_card.xǁDistributionǁrows__mutmut_16": "self.bins, )",
+        "core.dataset_card.xǁDistributionǁrows__mutmut_17": "self.bins, strict=False)",
+        # Plays without a clip sort after those with one (first item 1 > 0), then by id alone: the middle
+        # items are the same for all of them.
+        "core.contact_sheet.x_sheet_rows__mutmut_28": "return (2, 0, 0.0, play_id)",
+        "core.contact_sheet.x_sheet_rows__mutmut_29": "return (1, 1, 0.0, play_id)",
+        "core.contact_sheet.x_sheet_rows__mutmut_30": "return (1, 0, 1.0, play_id)",
+        # A missing description as None or "": both falsy, no label line either way.
+        "core.contact_sheet.x_sheet_rows__mutmut_86": "descriptions.get(play_id, None)",
+        "core.contact_sheet.x_sheet_rows__mutmut_88": "descriptions.get(play_id, )",
+        # Two camera angles: the second clip is input 1 whether the count is set to 1 or incremented.
+        "core.contact_sheet.x_row_filter__mutmut_41": "inputs = 1",
         # Every model listed has the default figure (131,072 tokens).
         "core.tuning_limits.x_max_example_tokens__mutmut_1": ".get(None, DEFAULT_MAX_EXAMPLE_TOKENS)",
     }.items()

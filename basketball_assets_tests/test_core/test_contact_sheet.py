@@ -8,16 +8,19 @@ from hypothesis import strategies as st
 
 from basketball_assets.core.clips import PlannedClip
 from basketball_assets.core.contact_sheet import (
+    SheetCell,
     SheetLayout,
     fewer_rows,
     frame_numbers,
     header_filter,
+    inline_rows_shown,
     paged,
     preview_markdown,
     row_filter,
     sheet_fingerprint,
     sheet_key,
     sheet_rows,
+    shorten,
     texts_of_row,
 )
 from basketball_assets.core.plays import Rejection
@@ -152,3 +155,92 @@ def test_an_inline_preview_over_budget_halves_its_rows_down_to_one():
 def test_page_height_is_the_header_plus_the_rows(rows):
     layout = SheetLayout()
     assert layout.page_height(rows) == layout.header_height + rows * (layout.thumb_height + layout.gap)
+
+
+def test_a_whole_play_rejection_notes_every_angle_and_an_angles_rejection_only_its_own():
+    rejections = [
+        Rejection("p0123456789", "all", "empty description: nothing to learn"),
+        Rejection("p5", "tactical", "span 1-3 s crosses the end of half 1 at 2 s"),
+    ]
+    whole, own = sheet_rows([], rejections)
+    assert whole.label == ("play p0123456", "no clip") and own.label == ("play p5", "no clip")
+    assert whole.cells == (
+        SheetCell("broadcast", note="rejected: empty description"),
+        SheetCell("tactical", note="rejected: empty description"),
+    )
+    assert own.cells == (
+        SheetCell("broadcast", note="no clip for this angle"),
+        SheetCell("tactical", note="rejected: span crosses the end of half 1"),
+    )
+
+
+def test_shorten_joins_whitespace_and_cuts_only_past_the_width():
+    assert shorten("a  b\n c", 10) == "a b c"
+    assert shorten("abcde", 5) == "abcde"
+    assert shorten("abc def", 5) == "abc…"
+    assert shorten("abc defgh", 6) == "abc d…"
+
+
+def test_the_inline_preview_shows_at_most_the_layouts_rows():
+    assert inline_rows_shown(3, SheetLayout(inline_rows=6)) == 3
+    assert inline_rows_shown(10, SheetLayout(inline_rows=6)) == 6
+
+
+def test_the_fingerprint_is_pinned_so_stored_sheets_stay_valid_across_releases():
+    # A changed value re-renders every game's sheet: change it only with the layout or the rows' shape.
+    rows = sheet_rows([clip("p1", "tactical", 1, 0.0, 2.0)], [], {"p1": "d"})
+    assert sheet_fingerprint(rows, {}, SheetLayout()) == "2f8baf6e166d6e160f5021d5f80b199c"
+
+
+def test_a_rows_texts_in_full():
+    (row,) = sheet_rows([clip("p1", "tactical", 1, 0.0, 2.0)], [], {"p1": "d"})
+    assert texts_of_row(row, 7) == {
+        "row0007-label.txt": "play p1\n2.00 s\nd",
+        "row0007-broadcast.txt": "no clip for this angle",
+        "row0007-tactical.txt": "H1 0.00-2.00 s",
+    }
+
+
+# The graphs ffmpeg renders (basketball_assets_tests/test_contact_sheet.py renders them): pinned in full here,
+# so a changed position, colour or size fails fast. Widths: label 220, each strip 4 x 128 + 3 x 2 = 518.
+ROW_GRAPH = (
+    "color=c=0x262c33:s=220x72:r=1:d=1,drawtext=textfile=row0007-label.txt:expansion=none:fontsize=12:"
+    "fontcolor=white:line_spacing=3:x=5:y=4[label];"
+    "color=c=0x1b1f24:s=518x72:r=1:d=1,drawtext=textfile=row0007-broadcast.txt:expansion=none:fontsize=12:"
+    "fontcolor=0xffb454:line_spacing=3:x=5:y=4[broadcast];"
+    "[0:v]select='eq(n,0)+eq(n,49)',scale=128:72:force_original_aspect_ratio=decrease,"
+    "pad=128:72:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,tile=2x1:padding=2:color=0x1b1f24,"
+    "pad=518:72:0:0:color=0x1b1f24,drawtext=textfile=row0007-tactical.txt:expansion=none:fontsize=12:"
+    "fontcolor=white:line_spacing=3:x=4:y=h-th-5:box=1:boxcolor=black@0.6:boxborderw=2[tactical];"
+    "[label][broadcast][tactical]xstack=inputs=3:layout=0_0|222_0|742_0:fill=0x1b1f24,"
+    "pad=1260:74:0:0:color=0x1b1f24[row]"
+)
+
+
+def test_a_rows_filter_graph_in_full():
+    (row,) = sheet_rows([clip("p1", "tactical", 1, 0.0, 2.0)], [], {"p1": "d"})
+    assert row_filter(row, 7, {"tactical": [0, 49]}, SheetLayout()) == ROW_GRAPH
+
+
+def test_each_clip_of_a_row_is_the_next_input():
+    (row,) = sheet_rows([clip("p1", "broadcast", 1, 0.0, 2.0), clip("p1", "tactical", 1, 0.0, 2.0)], [])
+    graph = row_filter(row, 0, {"broadcast": [0], "tactical": [1]}, SheetLayout())
+    assert "[0:v]select='eq(n,0)'" in graph and "[1:v]select='eq(n,1)'" in graph
+
+
+def test_the_header_graph_in_full():
+    assert header_filter(SheetLayout()) == (
+        "color=c=0x1b1f24:s=1260x24:r=1:d=1,"
+        "drawtext=textfile=header-label.txt:expansion=none:fontsize=12:fontcolor=white:x=5:y=(24-th)/2,"
+        "drawtext=textfile=header-broadcast.txt:expansion=none:fontsize=12:fontcolor=white:x=227:y=(24-th)/2,"
+        "drawtext=textfile=header-tactical.txt:expansion=none:fontsize=12:fontcolor=white:x=747:y=(24-th)/2[row]"
+    )
+
+
+def test_one_frame_is_the_middle_one_and_two_are_the_first_and_the_last():
+    assert frame_numbers(2.04, 25.0, 1) == [25]  # 51 frames: a whole frame number, not 25.5
+    assert frame_numbers(2.0, 25.0, 2) == [0, 49]
+
+
+def test_the_first_page_is_the_default():
+    assert sheet_key("g") == "pipeline-state/games/g/contact_sheet.jpg"

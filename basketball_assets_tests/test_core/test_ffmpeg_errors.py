@@ -14,6 +14,7 @@ import pytest
 from basketball_assets.core.ffmpeg_errors import (
     FailureCause,
     MachineFailure,
+    evidence,
     ffmpeg_failure,
     machine_errno,
     os_error_failure,
@@ -131,3 +132,31 @@ def test_an_os_error_with_a_machine_errno_is_the_machine(number):
 @pytest.mark.parametrize("number", [errno.EINVAL, None])
 def test_an_os_error_without_a_machine_errno_is_the_source(number):
     assert os_error_failure(number, "Invalid argument") == FailureCause(False, "PyAV failed", "", "Invalid argument")
+
+
+def test_a_killed_process_says_which_signal_and_what_to_do():
+    message = ffmpeg_failure(-signal.SIGKILL, "").describe("cutting play p")
+
+    assert message == (
+        "the machine: ffmpeg was killed by SIGKILL while cutting play p; re-run; if it happens again, check "
+        "memory (the OOM killer) and the process limits (exit status -9)"
+    )
+
+
+def test_a_caught_signal_keeps_ffmpegs_line_as_the_evidence():
+    assert ffmpeg_failure(255, STOPPED).detail == "Exiting normally, received signal 15."
+
+
+def test_exit_status_0_with_an_error_is_the_source_not_a_signal():
+    assert ffmpeg_failure(0, "[mp4 @ 0x1] error\n") == FailureCause(False, "ffmpeg failed", "", "[mp4 @ 0x1] error")
+
+
+def test_an_os_error_with_a_machine_errno_says_what_happened_and_what_to_do():
+    assert os_error_failure(errno.ENOSPC, "[Errno 28]") == FailureCause(
+        True, "no space left on device", "free space and re-run", "[Errno 28]"
+    )
+
+
+def test_evidence_is_the_last_three_lines_without_a_text_to_look_for():
+    assert evidence("one\nXXXX two\n\nthree\nfour\n") == "XXXX two / three / four"
+    assert evidence("a\n b \nc\nd", containing="B") == "b"
