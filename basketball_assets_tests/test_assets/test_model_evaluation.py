@@ -5,8 +5,8 @@ named with gs:// URIs (the stand-in never fetches a clip, so no video pipeline r
 The tuned models are recorded as ``tuned_model`` materializations with the metadata keys a
 tuning job writes; each test has its own storage and registry, the stand-in is shared."""
 
-import os
 import signal
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -227,13 +227,21 @@ def test_a_terminated_evaluation_keeps_the_answer_in_flight_and_resumes_without_
 ):
     record_tuned_model(instance, standin, "351", style="exact")
 
+    main = threading.main_thread().ident
+
     def terminate_during_the_fourth(answered: int) -> None:
         if answered == 4:  # as Dagster terminates a run: an interrupt in the main thread, mid-call
-            os.kill(os.getpid(), signal.SIGINT)
+            signal.pthread_kill(main, signal.SIGINT)
 
     standin.answers.on_answer = terminate_during_the_fourth
-    with pytest.raises(KeyboardInterrupt):
-        evaluate_directly(instance, resources, concurrency=1)
+    # Python's own SIGINT handler, whatever an earlier test in this worker process left behind
+    # (under SIG_IGN the interrupt never came and the test failed in CI once).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            evaluate_directly(instance, resources, concurrency=1)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     standin.answers.on_answer = None
     resumed = evaluate_directly(instance, resources)
 
