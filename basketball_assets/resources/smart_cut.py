@@ -267,9 +267,12 @@ def _demux_gops(
 
 @dataclass(frozen=True)
 class EncodedPart:
-    """Re-encoded frames as mp4 samples (pts, dts, keyframe, sample), and their parameter sets."""
+    """Re-encoded frames as mp4 samples (pts, keyframe, sample), and their parameter sets.
 
-    packets: list[tuple[int, int, bool, bytes]]
+    No decode times: the clip's are derived from the pts of all its samples (``decode_timestamps``).
+    """
+
+    packets: list[tuple[int, bool, bytes]]
     config: AvcConfig
 
 
@@ -324,7 +327,7 @@ def encoded_part(packets: Sequence[av.Packet], facts: StreamFacts, parameter_set
         sps += [u for u in units if u[0] & 0x1F == NAL_SPS and u not in sps]
         pps += [u for u in units if u[0] & 0x1F == NAL_PPS and u not in pps]
         sample = length_prefixed([u for u in units if u[0] & 0x1F not in (NAL_SPS, NAL_PPS)])
-        samples.append((packet.pts, packet.dts, packet.is_keyframe, sample))
+        samples.append((packet.pts, packet.is_keyframe, sample))
     if not sps or not pps:
         raise SmartCutUnsafe("x264 wrote no parameter sets")
     config = AvcConfig(sps[0][1], sps[0][2], sps[0][3], 4, tuple(sps), tuple(pps))
@@ -345,13 +348,13 @@ def write_smart_clip(
 ) -> None:
     """Mux head, copied GOPs and tail (and the audio) into ``target``, timed from 0."""
     time_base = source_stream.time_base
-    samples = head.packets + [(p.pts, p.dts, p.is_keyframe, bytes(p)) for p in copied] + tail.packets
+    samples = head.packets + [(p.pts, p.is_keyframe, bytes(p)) for p in copied] + tail.packets
     dts = decode_timestamps([sample[0] for sample in samples])
     with av.open(str(target), "w", format="mp4", options={"movflags": "+faststart"}) as output:
         video = output.add_stream_from_template(source_stream)
         video.codec_context.extradata = config.to_bytes()
         timed: list[tuple[float, av.Packet]] = []
-        for (pts, _, keyframe, data), decode_ts in zip(samples, dts, strict=True):
+        for (pts, keyframe, data), decode_ts in zip(samples, dts, strict=True):
             packet = av.Packet(data)
             packet.pts, packet.dts, packet.time_base = pts - first_pts, decode_ts - first_pts, time_base
             packet.is_keyframe = keyframe
